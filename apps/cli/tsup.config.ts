@@ -1,0 +1,12 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: ["src/bin.ts"],
+  format: ["esm"],
+  clean: true,
+  sourcemap: true,
+  target: "node20",
+  // Each command's handler is its own chunk, loaded only when that command runs.
+  splitting: true,
+  banner: { js: "#!/usr/bin/env node" },
+});

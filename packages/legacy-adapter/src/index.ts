@@ -1,0 +1,2 @@
+// The legacy adapter is built in its own issue; until then it exports nothing rather than pretend to work.
+export {};
