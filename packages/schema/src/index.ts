@@ -1,3 +1,5 @@
+// Re-exported so users can declare their own event types without pinning TypeBox themselves.
+export { type Static, Type } from "@sinclair/typebox";
 export { createCatalogue, EventCatalogue, type StoredEvent, type ValidationResult } from "./catalogue.js";
 export {
   CatalogueError,

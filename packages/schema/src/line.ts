@@ -4,7 +4,7 @@ import { defaultCatalogue } from "./validate.js";
 
 /** Longest line (bytes, newline included) the log accepts unless configured otherwise: 1 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
-/** How much of a truncated field is kept as a preview (the coordination note's 10 KB). */
+/** How much of a truncated field is kept as a preview (the coordination note's 10 KB), at most a quarter of the line limit. */
 export const TRUNCATION_PREVIEW_BYTES = 10 * 1024;
 
 /** What replaces a truncatable field that would not fit in a line. */
@@ -39,18 +39,18 @@ export function serializeEvent(event: StoredEvent, options: SerializeOptions = {
     .sort((a, b) => b.json.length - a.json.length);
   const cut: StoredEvent = { ...event };
   for (const { field, json } of fields) {
-    cut[field] = truncationMarker(json);
+    cut[field] = truncationMarker(json, Math.min(TRUNCATION_PREVIEW_BYTES, Math.floor(limit / 4)));
     line = `${JSON.stringify(cut)}\n`;
     if (Buffer.byteLength(line) <= limit) return line;
   }
   throw new LineTooLargeError(event.event_type, Buffer.byteLength(line), limit);
 }
 
-function truncationMarker(json: string): TruncationMarker {
+function truncationMarker(json: string, previewBytes: number): TruncationMarker {
   const bytes = Buffer.from(json);
   // Cut on a character boundary: drop a partial UTF-8 sequence at the end of the preview.
   const preview = bytes
-    .subarray(0, TRUNCATION_PREVIEW_BYTES)
+    .subarray(0, previewBytes)
     .toString("utf8")
     .replace(/\uFFFD+$/, "");
   return { _truncated: true, original_bytes: bytes.length, preview };

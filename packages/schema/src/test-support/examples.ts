@@ -88,7 +88,7 @@ export const invalidEdits: Record<CoreEventType, Record<string, unknown>[]> = {
 
 /** Applies an edit; a key set to `undefined` is removed. */
 export function edited<T extends object>(event: T, edit: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...event };
+  const out: Record<string, unknown> = { ...(event as Record<string, unknown>) };
   for (const [k, v] of Object.entries(edit)) {
     if (v === undefined) delete out[k];
     else out[k] = v;

@@ -1,0 +1,35 @@
+import { LedgerError } from "@ledger/schema";
+
+/** An append after `close()`. */
+export class WriterClosedError extends LedgerError {
+  constructor() {
+    super("LEDGER_WRITER_CLOSED", "the writer is closed");
+  }
+}
+
+/**
+ * A write or fdatasync failed. Nothing in the failed batch was acknowledged; the part file it was
+ * going to is sealed and the next append goes to a new one.
+ */
+export class WriteFailedError extends LedgerError {
+  readonly file: string;
+  constructor(file: string, cause: unknown, code = "LEDGER_WRITE_FAILED", what = "write failed") {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(code, `${what} on ${file}: ${reason}`, { cause });
+    this.file = file;
+  }
+}
+
+/** The disk (or quota) is full: ENOSPC or EDQUOT. Same guarantees as `WriteFailedError`. */
+export class DiskFullError extends WriteFailedError {
+  constructor(file: string, cause: unknown) {
+    super(file, cause, "LEDGER_DISK_FULL", "disk full");
+  }
+}
+
+export function writeError(file: string, cause: unknown): WriteFailedError {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOSPC" || code === "EDQUOT"
+    ? new DiskFullError(file, cause)
+    : new WriteFailedError(file, cause);
+}

@@ -1,0 +1,46 @@
+import * as fs from "node:fs";
+import { promisify } from "node:util";
+
+/**
+ * The file operations the append path uses, behind one interface so tests can inject faults
+ * (ENOSPC, EIO) into exactly the call they mean to break. Everything else (listing, locks,
+ * recovery) goes to `node:fs` directly.
+ */
+export interface WriterFs {
+  open(path: string, flags: string, mode: number): Promise<number>;
+  /** Writes the whole buffer at the end of the file (the fd is opened `O_APPEND`). */
+  write(fd: number, data: Buffer): Promise<void>;
+  fdatasync(fd: number): Promise<void>;
+  ftruncate(fd: number, length: number): Promise<void>;
+  close(fd: number): Promise<void>;
+  fstat(fd: number): Promise<fs.Stats>;
+}
+
+function write(fd: number, buf: Buffer, off: number, len: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    fs.write(fd, buf, off, len, null, (e, n) => (e ? reject(e) : resolve(n))),
+  );
+}
+
+export const nodeFs: WriterFs = {
+  open: promisify(fs.open) as WriterFs["open"],
+  async write(fd, data) {
+    let offset = 0;
+    // write(2) may write less than asked (signals, quotas); loop until all of it is down.
+    while (offset < data.length) offset += await write(fd, data, offset, data.length - offset);
+  },
+  fdatasync: promisify(fs.fdatasync),
+  ftruncate: promisify(fs.ftruncate) as WriterFs["ftruncate"],
+  close: promisify(fs.close),
+  fstat: promisify(fs.fstat) as WriterFs["fstat"],
+};
+
+/** fsync a directory so a file just created in it survives a power loss. */
+export function fsyncDirSync(dir: string): void {
+  const fd = fs.openSync(dir, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

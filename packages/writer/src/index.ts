@@ -1,0 +1,33 @@
+export { type ArtifactOptions, createRunDirectory, type RunDirectory } from "./artifacts.js";
+export {
+  type ArtifactFields,
+  createEmitter,
+  type Emitter,
+  type EmitterOptions,
+  type RunCompletedExtra,
+  type RunCreatedExtra,
+  type RunScope,
+} from "./emitters.js";
+export { DiskFullError, WriteFailedError, WriterClosedError } from "./errors.js";
+export { nodeFs, type WriterFs } from "./fs-layer.js";
+export { type GitProvenance, gitProvenance } from "./git.js";
+export { type LogFile, listLogFiles } from "./log-files.js";
+export type { Durability, WriterOptions } from "./options.js";
+export {
+  type FollowLogOptions,
+  followLog,
+  type LogProblem,
+  type LogRecord,
+  type ReadLogOptions,
+  readLog,
+} from "./reader.js";
+export type { RecoveryReport } from "./recovery.js";
+export {
+  type Appended,
+  type EventInputLike,
+  type EventPosition,
+  openWriter,
+  type Subscriber,
+  Writer,
+  type WriterHealth,
+} from "./writer.js";

@@ -1,0 +1,235 @@
+import { createReadStream, type FSWatcher, watch } from "node:fs";
+import { createGunzip } from "node:zlib";
+import {
+  DEFAULT_MAX_LINE_BYTES,
+  type EventCatalogue,
+  ledgerPaths,
+  parseEventLine,
+  type StoredEvent,
+} from "@ledger/schema";
+import { type LogFile, listLogFiles, sizeOf } from "./log-files.js";
+import type { EventPosition } from "./writer.js";
+
+export interface LogRecord {
+  event: StoredEvent;
+  position: EventPosition;
+}
+
+/** A line the reader could not return as an event. It is reported, never thrown. */
+export interface LogProblem {
+  file: string;
+  offset: number;
+  length: number;
+  kind: "torn" | "invalid" | "too-large";
+  reason: string;
+}
+
+export interface ReadLogOptions {
+  root: string;
+  /** First day to read (`YYYY-MM-DD`, inclusive). @default the first day in the log */
+  fromDay?: string;
+  /** Last day to read (inclusive). @default the last day in the log */
+  toDay?: string;
+  /** Only this run's events. */
+  runId?: string;
+  /** Only these event types. */
+  types?: readonly string[];
+  /** @default the core catalogue */
+  catalogue?: EventCatalogue;
+  /** @default 1 MiB */
+  maxLineBytes?: number;
+  /** Called for each torn, invalid or oversized line. */
+  onProblem?: (problem: LogProblem) => void;
+}
+
+export interface FollowLogOptions extends ReadLogOptions {
+  /** Stops following. */
+  signal?: AbortSignal;
+  /** Polling interval, the fallback when file-system events are missed. @default 250 */
+  pollMs?: number;
+  /** Start at the current end of the log instead of its beginning. @default false */
+  fromEnd?: boolean;
+}
+
+const CHUNK = 256 * 1024;
+
+/**
+ * Streams the log's events in log order with constant memory, whatever its size: `.jsonl` and
+ * `.jsonl.gz` alike. Lines that are torn, invalid or oversized go to `onProblem`.
+ */
+export async function* readLog(options: ReadLogOptions): AsyncGenerator<LogRecord> {
+  const filter = makeFilter(options);
+  for (const file of listLogFiles(ledgerPaths(options.root).events, options.fromDay, options.toDay)) {
+    yield* readFile(file, 0, options, filter, true);
+  }
+}
+
+/**
+ * Like `readLog`, then keeps going: yields events as any process appends them, to existing part
+ * files as well as new ones, until `signal` aborts. Woken by file-system events, with polling as
+ * the fallback.
+ */
+export async function* followLog(options: FollowLogOptions): AsyncGenerator<LogRecord> {
+  const filter = makeFilter(options);
+  const events = ledgerPaths(options.root).events;
+  const offsets = new Map<string, number>(); // key: day/part, so a part later gzipped is not re-read
+  const key = (f: LogFile) => `${f.day}/${f.part}`;
+  if (options.fromEnd)
+    for (const f of listLogFiles(events, options.fromDay))
+      offsets.set(key(f), f.compressed ? Infinity : (sizeOf(f.path) ?? 0));
+  const waker = new Waker(events, options.pollMs ?? 250, options.signal);
+  try {
+    while (!options.signal?.aborted) {
+      for (const file of listLogFiles(events, options.fromDay, options.toDay)) {
+        const start = offsets.get(key(file)) ?? 0;
+        if (file.compressed) {
+          if (start === 0) yield* readFile(file, 0, options, filter, true);
+          offsets.set(key(file), Infinity);
+          continue;
+        }
+        const size = sizeOf(file.path) ?? 0;
+        if (size <= start) continue;
+        const reader = readFile(file, start, options, filter, false);
+        let next = await reader.next();
+        while (!next.done) {
+          yield next.value;
+          next = await reader.next();
+        }
+        offsets.set(key(file), next.value);
+      }
+      await waker.wait();
+    }
+  } finally {
+    waker.close();
+  }
+}
+
+type Filter = (event: StoredEvent) => boolean;
+
+function makeFilter(o: ReadLogOptions): Filter {
+  const types = o.types && o.types.length > 0 ? new Set(o.types) : undefined;
+  return (e) => (o.runId === undefined || e.run_id === o.runId) && (!types || types.has(e.event_type));
+}
+
+/**
+ * Yields the events of complete lines from `start` on and returns the offset just past the last
+ * complete line. With `final`, a partial last line is reported as torn; otherwise it is left for
+ * the next call (a writer is still appending it).
+ */
+async function* readFile(
+  file: LogFile,
+  start: number,
+  o: ReadLogOptions,
+  filter: Filter,
+  final: boolean,
+): AsyncGenerator<LogRecord, number> {
+  const limit = o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const parse = { maxLineBytes: limit, ...(o.catalogue ? { catalogue: o.catalogue } : {}) };
+  let raw: NodeJS.ReadableStream;
+  try {
+    raw = createReadStream(file.path, { start, highWaterMark: CHUNK });
+    if (file.compressed) raw = raw.pipe(createGunzip());
+  } catch {
+    return start;
+  }
+  let pos = start; // offset of the first byte of `carry`
+  let carry: Buffer[] = [];
+  let carryLen = 0;
+  let oversized = false;
+  try {
+    for await (const chunk of raw as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let nl = chunk.indexOf(10, from); nl >= 0; nl = chunk.indexOf(10, from)) {
+        const piece = chunk.subarray(from, nl);
+        const length = carryLen + piece.length + 1;
+        if (oversized || length > limit) {
+          o.onProblem?.({
+            file: file.rel,
+            offset: pos,
+            length,
+            kind: "too-large",
+            reason: `line is ${length} bytes, over the ${limit}-byte limit`,
+          });
+        } else {
+          const line = carryLen === 0 ? piece : Buffer.concat([...carry, piece]);
+          const parsed = parseEventLine(line.toString("utf8"), parse);
+          if (!parsed.ok)
+            o.onProblem?.({ file: file.rel, offset: pos, length, kind: "invalid", reason: parsed.reason });
+          else if (filter(parsed.event))
+            yield { event: parsed.event, position: { file: file.rel, offset: pos, length } };
+        }
+        pos += length;
+        carry = [];
+        carryLen = 0;
+        oversized = false;
+        from = nl + 1;
+      }
+      if (from < chunk.length) {
+        carryLen += chunk.length - from;
+        // Past the limit the line is only counted, never held: memory stays bounded.
+        if (carryLen > limit) {
+          oversized = true;
+          carry = [];
+        } else carry.push(chunk.subarray(from));
+      }
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return pos; // removed by retention mid-read
+    o.onProblem?.({
+      file: file.rel,
+      offset: pos,
+      length: carryLen,
+      kind: "invalid",
+      reason: `unreadable: ${(error as Error).message}`,
+    });
+    return pos;
+  }
+  if (carryLen > 0 && final) {
+    o.onProblem?.({
+      file: file.rel,
+      offset: pos,
+      length: carryLen,
+      kind: "torn",
+      reason: "no final newline (unfinished append)",
+    });
+  }
+  return pos;
+}
+
+/** Resolves `wait()` on the next file-system event under the events folder, or after `pollMs`. */
+class Waker {
+  #watchers: FSWatcher[] = [];
+  #wake: (() => void) | undefined;
+
+  constructor(
+    dir: string,
+    private readonly pollMs: number,
+    private readonly signal?: AbortSignal,
+  ) {
+    try {
+      this.#watchers.push(watch(dir, { recursive: true }, () => this.#wake?.()));
+    } catch {
+      // no file-system events here (or no folder yet): polling alone
+    }
+    signal?.addEventListener("abort", () => this.#wake?.(), { once: true });
+  }
+
+  wait(): Promise<void> {
+    if (this.signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.pollMs);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.#wake = undefined;
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  close(): void {
+    for (const w of this.#watchers) w.close();
+    this.#wake?.();
+  }
+}

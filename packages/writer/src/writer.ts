@@ -1,0 +1,406 @@
+import { mkdirSync, rmSync } from "node:fs";
+import {
+  createEventIdFactory,
+  DEFAULT_MAX_LINE_BYTES,
+  defaultCatalogue,
+  type EventCatalogue,
+  ledgerPaths,
+  type StoredEvent,
+  serializeEvent,
+  utcDay,
+  writeCatalogueSchema,
+} from "@ledger/schema";
+import { WriterClosedError, writeError } from "./errors.js";
+import { nodeFs } from "./fs-layer.js";
+import type { Durability, WriterOptions } from "./options.js";
+import { isReplaced, type OpenPart, openPart } from "./part-file.js";
+import type { RecoveryReport } from "./recovery.js";
+
+/** Where an event's line sits in the log. */
+export interface EventPosition {
+  /** Part file relative to the events folder, e.g. `day=2026-01-23/part-000001.jsonl`. */
+  file: string;
+  offset: number;
+  length: number;
+}
+
+/** What an append resolves with: the event as written (envelope filled) and its position. */
+export interface Appended {
+  event: StoredEvent;
+  /** Absent for ephemeral events, which are never written. */
+  position?: EventPosition;
+}
+
+/** Anything with an `event_type`; the writer fills the rest of the envelope. */
+export type EventInputLike = { event_type: string; [field: string]: unknown };
+
+export type Subscriber = (appended: Appended) => void;
+
+export interface WriterHealth {
+  durability: Durability;
+  appended: number;
+  failedAppends: number;
+  recoveries: number;
+  /** Set by emitters in non-throwing mode after a failed emit. */
+  degraded: boolean;
+  emitFailures: number;
+  subscriberErrors: number;
+  queued: number;
+  currentFile: string | undefined;
+  lastError: string | undefined;
+}
+
+interface Pending {
+  event: StoredEvent;
+  line: string;
+  bytes: number;
+  resolve: (a: Appended) => void;
+  reject: (e: unknown) => void;
+}
+
+const MiB = 1024 * 1024;
+
+export class Writer {
+  readonly root: string;
+  readonly durability: Durability;
+  readonly #o: Required<Omit<WriterOptions, "onRecovery" | "catalogue">> & { catalogue: EventCatalogue };
+  readonly #onRecovery: ((r: RecoveryReport) => void) | undefined;
+  readonly #paths;
+  readonly #nextId = createEventIdFactory();
+  readonly #seq = new Map<string, number>();
+  /** Parts this writer is done with (rotated, sealed, vanished): never reopened by it. */
+  readonly #retired = new Set<string>();
+  readonly #subscribers = new Set<Subscriber>();
+  #queue: Pending[] = [];
+  #draining: Promise<void> | undefined;
+  #part: OpenPart | undefined;
+  #unsynced = false;
+  #syncTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  readonly #health: WriterHealth;
+
+  constructor(options: WriterOptions) {
+    this.root = options.root;
+    this.durability = options.durability ?? "fsync";
+    this.#o = {
+      root: options.root,
+      durability: this.durability,
+      rotateBytes: options.rotateBytes ?? 100 * MiB,
+      groupCommitWindowMs: options.groupCommitWindowMs ?? 0,
+      batchIntervalMs: options.batchIntervalMs ?? 100,
+      validate: options.validate ?? true,
+      maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      catalogue: options.catalogue ?? defaultCatalogue(),
+      clock: options.clock ?? Date.now,
+      fs: options.fs ?? nodeFs,
+      fileMode: options.fileMode ?? 0o600,
+      dirMode: options.dirMode ?? 0o700,
+      exportSchema: options.exportSchema ?? true,
+    };
+    this.#onRecovery = options.onRecovery;
+    this.#paths = ledgerPaths(options.root);
+    this.#health = {
+      durability: this.durability,
+      appended: 0,
+      failedAppends: 0,
+      recoveries: 0,
+      degraded: false,
+      emitFailures: 0,
+      subscriberErrors: 0,
+      queued: 0,
+      currentFile: undefined,
+      lastError: undefined,
+    };
+  }
+
+  /** @internal called by `openWriter` */
+  async init(): Promise<this> {
+    mkdirSync(this.#paths.events, { recursive: true, mode: this.#o.dirMode });
+    if (this.#o.exportSchema) await writeCatalogueSchema(this.#paths.schemaFile, this.#o.catalogue);
+    return this;
+  }
+
+  /**
+   * Validates the event, fills `event_id`, `timestamp_ms`, `schema_version` and `seq` when absent,
+   * and resolves once it is as durable as the writer's mode promises. An invalid event rejects
+   * with the schema error and nothing is written.
+   */
+  append(input: EventInputLike): Promise<Appended> {
+    if (this.#closed) return Promise.reject(new WriterClosedError());
+    try {
+      const [event, line] = this.#accept(input);
+      return this.#enqueue(event, line);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Appends several events; all are validated first, so one bad event rejects the call and writes
+   * none of them. They share group commits with any concurrent appends.
+   */
+  appendMany(inputs: readonly EventInputLike[]): Promise<Appended[]> {
+    if (this.#closed) return Promise.reject(new WriterClosedError());
+    const seqBefore = new Map(this.#seq);
+    let accepted: [StoredEvent, string | undefined][];
+    try {
+      accepted = inputs.map((input) => this.#accept(input));
+    } catch (error) {
+      this.#seq.clear();
+      for (const [k, v] of seqBefore) this.#seq.set(k, v);
+      return Promise.reject(error);
+    }
+    return Promise.all(accepted.map(([event, line]) => this.#enqueue(event, line)));
+  }
+
+  /** Fills, validates and serializes one event; the line is undefined for ephemeral events. */
+  #accept(input: EventInputLike): [StoredEvent, string | undefined] {
+    const event = this.#prepare(input);
+    if (this.#o.catalogue.get(event.event_type)?.ephemeral) return [event, undefined];
+    const line = serializeEvent(event, { maxLineBytes: this.#o.maxLineBytes, catalogue: this.#o.catalogue });
+    this.#commitSeq(event);
+    return [event, line];
+  }
+
+  #enqueue(event: StoredEvent, line: string | undefined): Promise<Appended> {
+    if (line === undefined) {
+      const appended = { event };
+      this.#notify(appended);
+      return Promise.resolve(appended);
+    }
+    const bytes = Buffer.byteLength(line);
+    if (this.durability === "none") {
+      // Acknowledged once queued: subscribers still hear of it only after it is written.
+      this.#push({ event, line, bytes, resolve: (a) => this.#notify(a), reject: () => undefined });
+      return Promise.resolve({ event });
+    }
+    return new Promise<Appended>((resolve, reject) => {
+      this.#push({ event, line, bytes, resolve, reject });
+    }).then((appended) => {
+      this.#notify(appended);
+      return appended;
+    });
+  }
+
+  #push(pending: Pending): void {
+    this.#queue.push(pending);
+    // Started after the push: a drain that found the queue empty would end at once.
+    this.#draining ??= this.#drain();
+  }
+
+  /** Resolves when everything appended so far is written and fdatasync'ed, whatever the mode. */
+  async flush(): Promise<void> {
+    while (this.#draining) await this.#draining;
+    await this.#syncNow();
+  }
+
+  /** Flushes, then closes the part file and releases its lock. Later appends reject. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.flush();
+    } finally {
+      if (this.#part) await this.#closePart(this.#part, false);
+    }
+  }
+
+  /** Called with every event once it is durable (and at once for ephemeral events). */
+  subscribe(subscriber: Subscriber): () => void {
+    this.#subscribers.add(subscriber);
+    return () => this.#subscribers.delete(subscriber);
+  }
+
+  health(): WriterHealth {
+    return { ...this.#health, queued: this.#queue.length, currentFile: this.#part?.relPath };
+  }
+
+  /** @internal used by emitters in non-throwing mode */
+  markDegraded(error: unknown): void {
+    this.#health.degraded = true;
+    this.#health.emitFailures++;
+    this.#health.lastError = error instanceof Error ? error.message : String(error);
+  }
+
+  #prepare(input: EventInputLike): StoredEvent {
+    const ready =
+      typeof input.event_id === "string" &&
+      typeof input.timestamp_ms === "number" &&
+      typeof input.schema_version === "number" &&
+      (input.run_id === undefined || typeof input.seq === "number");
+    let event = input as StoredEvent;
+    if (!ready) {
+      const now = this.#o.clock();
+      event = { ...input } as StoredEvent;
+      event.timestamp_ms ??= now;
+      event.event_id ??= this.#nextId(now);
+      event.schema_version ??= this.#o.catalogue.latestVersion(input.event_type) ?? 1;
+      if (typeof event.run_id === "string" && event.seq === undefined) {
+        event.seq = (this.#seq.get(event.run_id) ?? 0) + 1;
+      }
+    }
+    return this.#o.validate ? this.#o.catalogue.assert(event) : event;
+  }
+
+  #commitSeq(event: StoredEvent): void {
+    if (typeof event.run_id === "string" && typeof event.seq === "number") {
+      this.#seq.set(event.run_id, Math.max(this.#seq.get(event.run_id) ?? 0, event.seq));
+    }
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        if (this.#o.groupCommitWindowMs > 0) await sleep(this.#o.groupCommitWindowMs);
+        const batch = this.#queue;
+        this.#queue = [];
+        await this.#writeBatch(batch);
+      }
+    } finally {
+      this.#draining = undefined;
+    }
+  }
+
+  async #writeBatch(batch: Pending[]): Promise<void> {
+    let i = 0;
+    while (i < batch.length) {
+      let part: OpenPart;
+      try {
+        part = await this.#currentPart();
+      } catch (error) {
+        this.#fail(batch.slice(i), writeError(this.#paths.events, error));
+        return;
+      }
+      let end = i;
+      let bytes = 0;
+      while (
+        end < batch.length &&
+        (end === i || part.size + bytes + batch[end]!.bytes <= this.#o.rotateBytes)
+      ) {
+        bytes += batch[end]!.bytes;
+        end++;
+      }
+      if (part.size > 0 && part.size + bytes > this.#o.rotateBytes) {
+        await this.#closePart(part, false); // rotate at a line boundary, then retry on a new part
+        continue;
+      }
+      const chunk = batch.slice(i, end);
+      const data = Buffer.from(chunk.map((p) => p.line).join(""));
+      try {
+        await this.#o.fs.write(part.fd, data);
+        if (this.durability === "fsync") await this.#o.fs.fdatasync(part.fd);
+        else this.#scheduleSync();
+      } catch (error) {
+        this.#fail(batch.slice(i), writeError(part.relPath, error));
+        await this.#seal(part);
+        return;
+      }
+      let offset = part.size;
+      part.size += data.length;
+      this.#health.appended += chunk.length;
+      for (const p of chunk) {
+        p.resolve({ event: p.event, position: { file: part.relPath, offset, length: p.bytes } });
+        offset += p.bytes;
+      }
+      i = end;
+    }
+  }
+
+  async #currentPart(): Promise<OpenPart> {
+    const day = utcDay(this.#o.clock());
+    const part = this.#part;
+    if (part && (part.day !== day || isReplaced(part))) await this.#closePart(part, false);
+    if (!this.#part) {
+      this.#part = await openPart({
+        eventsDir: this.#paths.events,
+        quarantineDir: this.#paths.quarantine,
+        day,
+        rotateBytes: this.#o.rotateBytes,
+        retired: this.#retired,
+        fs: this.#o.fs,
+        fileMode: this.#o.fileMode,
+        dirMode: this.#o.dirMode,
+        onRecovery: (report) => {
+          this.#health.recoveries++;
+          this.#onRecovery?.(report);
+        },
+      });
+    }
+    return this.#part;
+  }
+
+  #fail(pending: Pending[], error: Error): void {
+    this.#health.failedAppends += pending.length;
+    this.#health.lastError = error.message;
+    for (const p of pending) p.reject(error);
+  }
+
+  /**
+   * After a failed write or fdatasync the file's state past the last acknowledged byte is unknown
+   * (an fdatasync error can drop dirty pages), so cut it back to that byte, stop using the file,
+   * and let the next append open a new part.
+   */
+  async #seal(part: OpenPart): Promise<void> {
+    try {
+      await this.#o.fs.ftruncate(part.fd, part.size);
+      if (part.size === 0) rmSync(part.path, { force: true });
+    } catch {
+      // the torn tail is recovered by whoever takes the file over next
+    }
+    await this.#closePart(part, true);
+  }
+
+  async #closePart(part: OpenPart, failed: boolean): Promise<void> {
+    if (this.#part === part) this.#part = undefined;
+    this.#retired.add(part.path);
+    try {
+      if (!failed && this.#unsynced) await this.#o.fs.fdatasync(part.fd);
+      this.#unsynced = false;
+    } finally {
+      await this.#o.fs.close(part.fd).catch(() => undefined);
+      part.lock.release();
+    }
+  }
+
+  #scheduleSync(): void {
+    this.#unsynced = true;
+    if (this.durability !== "batch" || this.#syncTimer) return;
+    this.#syncTimer = setTimeout(() => {
+      this.#syncTimer = undefined;
+      this.#syncNow().catch((error) => {
+        this.#health.lastError = error instanceof Error ? error.message : String(error);
+      });
+    }, this.#o.batchIntervalMs);
+  }
+
+  async #syncNow(): Promise<void> {
+    if (this.#syncTimer) clearTimeout(this.#syncTimer);
+    this.#syncTimer = undefined;
+    const part = this.#part;
+    if (!part || !this.#unsynced) return;
+    this.#unsynced = false;
+    try {
+      await this.#o.fs.fdatasync(part.fd);
+    } catch (error) {
+      await this.#seal(part);
+      throw writeError(part.relPath, error);
+    }
+  }
+
+  #notify(appended: Appended): void {
+    for (const s of this.#subscribers) {
+      try {
+        s(appended);
+      } catch {
+        this.#health.subscriberErrors++;
+      }
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Opens a writer on `{root}/events`, creating folders and exporting `_schema.json` as needed. */
+export function openWriter(options: WriterOptions): Promise<Writer> {
+  return new Writer(options).init();
+}
