@@ -291,7 +291,9 @@ export class Writer {
         if (this.durability === "fsync") await this.#o.fs.fdatasync(part.fd);
         else this.#scheduleSync();
       } catch (error) {
-        this.#fail(batch.slice(i), writeError(part.relPath, error));
+        // Everything pending when the file failed is rejected, not only this chunk: no append
+        // queued behind a failure is acknowledged by a later write to another file.
+        this.#fail([...batch.slice(i), ...this.#queue.splice(0)], writeError(part.relPath, error));
         await this.#seal(part);
         return;
       }
