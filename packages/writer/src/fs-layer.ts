@@ -16,18 +16,14 @@ export interface WriterFs {
   fstat(fd: number): Promise<fs.Stats>;
 }
 
-function write(fd: number, buf: Buffer, off: number, len: number): Promise<number> {
-  return new Promise((resolve, reject) =>
-    fs.write(fd, buf, off, len, null, (e, n) => (e ? reject(e) : resolve(n))),
-  );
-}
-
 export const nodeFs: WriterFs = {
   open: promisify(fs.open) as WriterFs["open"],
   async write(fd, data) {
+    // Synchronous on purpose: a write into the page cache takes microseconds, less than the
+    // thread-pool round trip an async write costs; the fdatasync that waits on the disk stays async.
     let offset = 0;
     // write(2) may write less than asked (signals, quotas); loop until all of it is down.
-    while (offset < data.length) offset += await write(fd, data, offset, data.length - offset);
+    while (offset < data.length) offset += fs.writeSync(fd, data, offset, data.length - offset);
   },
   fdatasync: promisify(fs.fdatasync),
   ftruncate: promisify(fs.ftruncate) as WriterFs["ftruncate"],

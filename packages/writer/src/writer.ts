@@ -170,16 +170,11 @@ export class Writer {
     }
     const bytes = Buffer.byteLength(line);
     if (this.durability === "none") {
-      // Acknowledged once queued: subscribers still hear of it only after it is written.
-      this.#push({ event, line, bytes, resolve: (a) => this.#notify(a), reject: () => undefined });
+      // Acknowledged once queued; subscribers still hear of it only once it is written.
+      this.#push({ event, line, bytes, resolve: () => undefined, reject: () => undefined });
       return Promise.resolve({ event });
     }
-    return new Promise<Appended>((resolve, reject) => {
-      this.#push({ event, line, bytes, resolve, reject });
-    }).then((appended) => {
-      this.#notify(appended);
-      return appended;
-    });
+    return new Promise<Appended>((resolve, reject) => this.#push({ event, line, bytes, resolve, reject }));
   }
 
   #push(pending: Pending): void {
@@ -301,7 +296,9 @@ export class Writer {
       part.size += data.length;
       this.#health.appended += chunk.length;
       for (const p of chunk) {
-        p.resolve({ event: p.event, position: { file: part.relPath, offset, length: p.bytes } });
+        const appended = { event: p.event, position: { file: part.relPath, offset, length: p.bytes } };
+        p.resolve(appended);
+        if (this.#subscribers.size > 0) this.#notify(appended);
         offset += p.bytes;
       }
       i = end;

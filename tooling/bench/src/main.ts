@@ -1,8 +1,10 @@
 import { validateSuite } from "./suites/validate.js";
+import { writerSuite } from "./suites/writer.js";
 
 /** `pnpm bench [suite ...] [--runs N]`: every suite when none is named. */
 const suites: Record<string, (runs: number) => Promise<void>> = {
   validate: validateSuite,
+  writer: writerSuite,
 };
 
 const args = process.argv.slice(2);
