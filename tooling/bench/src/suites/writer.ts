@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openWriter } from "@ledger/writer";
 import Database from "better-sqlite3";
-import SonicBoom from "sonic-boom";
+import { SonicBoom } from "sonic-boom";
 import { median, percentile } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
 import { typicalTrial } from "./validate.js";
