@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openWriter } from "@ledger/writer";
 import Database from "better-sqlite3";
-import { SonicBoom } from "sonic-boom";
+import sonicBoom from "sonic-boom";
 import { median, percentile } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
 import { typicalTrial } from "./validate.js";
@@ -104,7 +104,7 @@ const contestants: Contestant[] = [
     name: "sonic-boom fsync:true",
     count: 5_000,
     async run(dir, lines) {
-      const boom = new SonicBoom({ dest: join(dir, "log.jsonl"), sync: true, fsync: true, minLength: 0 });
+      const boom = new sonicBoom.SonicBoom({ dest: join(dir, "log.jsonl"), sync: true, fsync: true, minLength: 0 });
       const lat = syncLoop(this.count, lines, (line) => boom.write(line));
       boom.destroy();
       return lat;
