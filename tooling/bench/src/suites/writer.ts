@@ -104,7 +104,12 @@ const contestants: Contestant[] = [
     name: "sonic-boom fsync:true",
     count: 5_000,
     async run(dir, lines) {
-      const boom = new sonicBoom.SonicBoom({ dest: join(dir, "log.jsonl"), sync: true, fsync: true, minLength: 0 });
+      const boom = new sonicBoom.SonicBoom({
+        dest: join(dir, "log.jsonl"),
+        sync: true,
+        fsync: true,
+        minLength: 0,
+      });
       const lat = syncLoop(this.count, lines, (line) => boom.write(line));
       boom.destroy();
       return lat;
