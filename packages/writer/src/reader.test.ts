@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -93,6 +93,5 @@ describe("followLog", () => {
     await following;
     await writer.close();
     expect(seen).toEqual(["new"]);
-    rmSync(join(root, "events"), { recursive: true });
   });
 });
