@@ -1,2 +1,29 @@
-// The indexer is built in its own issue; until then it exports nothing rather than pretend to work.
-export {};
+export { type DaemonOptions, runDaemon } from "./daemon.js";
+export {
+  IndexCheckError,
+  IndexerLockedError,
+  IndexMissingError,
+  IndexQueryError,
+  ProjectionError,
+} from "./errors.js";
+export { type DaemonHealth, healthPath, readHealth } from "./health.js";
+export { Indexer, type IndexLag, measureLag, openIndexer } from "./indexer.js";
+export type { IndexerOptions, IngestProgress, IngestReport } from "./options.js";
+export { alerts } from "./projections/alerts.js";
+export { artifactsCatalog, runPointers } from "./projections/catalog.js";
+export { coreProjections } from "./projections/core.js";
+export {
+  defineProjection,
+  INDEX_DATABASES,
+  type IndexDatabase,
+  type Projection,
+} from "./projections/define.js";
+export {
+  baselineResults,
+  phaseTimings,
+  runsD,
+  runsStatus,
+  runViews,
+  trialResults,
+} from "./projections/runs.js";
+export { IndexReader, type IndexReaderOptions, openIndexReader, type Row } from "./reader.js";

@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import { join, relative } from "node:path";
 import { dayDirName, parsePartPath, partFilePath } from "@ledger/schema";
+import { FileLock } from "./file-lock.js";
 import { fsyncDirSync, type WriterFs } from "./fs-layer.js";
-import { PartLock } from "./part-lock.js";
 import { type RecoveryReport, recoverTail } from "./recovery.js";
 
 /** A part file this writer holds the lock on and appends to. */
@@ -15,7 +15,7 @@ export interface OpenPart {
   /** Bytes in the file that are known good: the next append starts here. */
   size: number;
   ino: number;
-  lock: PartLock;
+  lock: FileLock;
 }
 
 export interface OpenPartOptions {
@@ -46,7 +46,7 @@ export async function openPart(o: OpenPartOptions): Promise<OpenPart> {
   for (let n = start; n < start + 10_000; n++) {
     const path = partFilePath(o.eventsDir, o.day, n);
     if (o.retired.has(path) || existing.get(n) === "gz") continue;
-    const lock = PartLock.tryAcquire(path);
+    const lock = FileLock.tryAcquire(path);
     if (!lock) continue;
     try {
       const before = fs.statSync(path, { throwIfNoEntry: false });

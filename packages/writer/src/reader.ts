@@ -1,4 +1,4 @@
-import { createReadStream, type FSWatcher, watch } from "node:fs";
+import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import {
   DEFAULT_MAX_LINE_BYTES,
@@ -8,6 +8,7 @@ import {
   type StoredEvent,
 } from "@ledger/schema";
 import { type LogFile, listLogFiles, sizeOf } from "./log-files.js";
+import { LogWaker } from "./log-waker.js";
 import type { EventPosition } from "./writer.js";
 
 export interface LogRecord {
@@ -77,7 +78,7 @@ export async function* followLog(options: FollowLogOptions): AsyncGenerator<LogR
   if (options.fromEnd)
     for (const f of listLogFiles(events, options.fromDay))
       offsets.set(key(f), f.compressed ? Infinity : (sizeOf(f.path) ?? 0));
-  const waker = new Waker(events, options.pollMs ?? 250, options.signal);
+  const waker = new LogWaker(events, options.pollMs ?? 250, options.signal);
   try {
     while (!options.signal?.aborted) {
       for (const file of listLogFiles(events, options.fromDay, options.toDay)) {
@@ -194,42 +195,4 @@ async function* readFile(
     });
   }
   return pos;
-}
-
-/** Resolves `wait()` on the next file-system event under the events folder, or after `pollMs`. */
-class Waker {
-  #watchers: FSWatcher[] = [];
-  #wake: (() => void) | undefined;
-
-  constructor(
-    dir: string,
-    private readonly pollMs: number,
-    private readonly signal?: AbortSignal,
-  ) {
-    try {
-      this.#watchers.push(watch(dir, { recursive: true }, () => this.#wake?.()));
-    } catch {
-      // no file-system events here (or no folder yet): polling alone
-    }
-    signal?.addEventListener("abort", () => this.#wake?.(), { once: true });
-  }
-
-  wait(): Promise<void> {
-    if (this.signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.#wake = undefined;
-        resolve();
-      }
-      this.#wake = done;
-    });
-  }
-
-  close(): void {
-    for (const w of this.#watchers) w.close();
-    this.#wake?.();
-  }
 }

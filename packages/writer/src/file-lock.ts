@@ -51,22 +51,23 @@ const held = new Map<string, string>();
 let exitHook = false;
 
 /**
- * An exclusive claim on one part file: `part-NNNNNN.jsonl.lock` beside it, created with O_EXCL.
+ * An exclusive claim on a file: `<path>.lock` beside it, created with O_EXCL. The writer claims
+ * part files with it; the indexer claims the index.
  * A lock whose owner process is gone is stale and is broken under a `.break` guard directory, so
  * two processes that both find it stale cannot both take it.
  */
-export class PartLock {
+export class FileLock {
   private constructor(
     readonly path: string,
     private readonly token: string,
   ) {}
 
   /** The lock, or undefined when a live process holds it. */
-  static tryAcquire(partPath: string): PartLock | undefined {
-    const path = `${partPath}.lock`;
+  static tryAcquire(target: string): FileLock | undefined {
+    const path = `${target}.lock`;
     for (let attempt = 0; attempt < 5; attempt++) {
       const token = randomBytes(8).toString("hex");
-      if (createExclusive(path, token)) return PartLock.#track(path, token);
+      if (createExclusive(path, token)) return FileLock.#track(path, token);
       const owner = readOwner(path);
       if (owner ? isAlive(owner) : isFresh(path)) return undefined;
       if (!breakStale(path, owner?.token)) return undefined;
@@ -74,7 +75,7 @@ export class PartLock {
     return undefined;
   }
 
-  static #track(path: string, token: string): PartLock {
+  static #track(path: string, token: string): FileLock {
     held.set(path, token);
     if (!exitHook) {
       exitHook = true;
@@ -82,7 +83,13 @@ export class PartLock {
         for (const [p, t] of held) releaseIfOwned(p, t);
       });
     }
-    return new PartLock(path, token);
+    return new FileLock(path, token);
+  }
+
+  /** The owner recorded in `<target>.lock`, if any: for messages such as "held by pid 123". */
+  static owner(target: string): { pid: number; host: string } | undefined {
+    const owner = readOwner(`${target}.lock`);
+    return owner && { pid: owner.pid, host: owner.host };
   }
 
   /** Still ours? False if someone removed or replaced the lock file. */

@@ -1,0 +1,107 @@
+import { ledgerPaths } from "@ledger/schema";
+import { LogWaker } from "@ledger/writer";
+import { type DaemonHealth, writeHealth } from "./health.js";
+import { Indexer } from "./indexer.js";
+import type { IndexerOptions, IngestReport } from "./options.js";
+import { firstLine } from "./sql.js";
+
+export interface DaemonOptions extends IndexerOptions {
+  /** Seconds between rounds when nothing wakes the daemon sooner (the seeds' default). @default 30 */
+  intervalSeconds?: number;
+  /**
+   * Wake on file-system events under `events/`, and poll sizes every `pollMs` in case one is
+   * missed, so a new event reaches readers within a second. @default true
+   */
+  watch?: boolean;
+  /** @default 250 */
+  pollMs?: number;
+  /** Quiet time after a wake-up before ingesting, so a burst of appends is one round. @default 50 */
+  debounceMs?: number;
+  /** Stops the daemon after the current round; the lock is released. */
+  signal?: AbortSignal;
+  /** Called after each round that did something, and on each failed round. */
+  onRound?: (report: IngestReport | undefined, error?: unknown) => void;
+}
+
+/**
+ * Keeps the index current until `signal` aborts: the only writer of the index while it runs.
+ * A failed round is recorded in the health file and retried on the next wake-up; it never
+ * stops the daemon. Resolves once stopped and the lock released.
+ */
+export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
+  const watch = options.watch ?? true;
+  const intervalMs = (options.intervalSeconds ?? 30) * 1000;
+  const health: DaemonHealth = {
+    pid: process.pid,
+    state: "starting",
+    startedMs: Date.now(),
+    lag: { bytes: 0, events: 0 },
+    quarantined: 0,
+    events: 0,
+    rounds: 0,
+    errors: [],
+    updatedMs: Date.now(),
+  };
+  const indexer = await Indexer.open(options);
+  const waker = new LogWaker(
+    ledgerPaths(options.root).events,
+    watch ? (options.pollMs ?? 250) : intervalMs,
+    options.signal,
+  );
+  const save = () => {
+    health.updatedMs = Date.now();
+    writeHealth(options.root, health);
+  };
+  save();
+  try {
+    let lastRound = 0;
+    while (!options.signal?.aborted) {
+      try {
+        const force = Date.now() - lastRound >= intervalMs;
+        const report = await indexer.update();
+        lastRound = force ? Date.now() : lastRound;
+        health.state = "running";
+        health.rounds++;
+        if (report.published) {
+          health.lastIngestMs = Date.now();
+          health.lastReport = report;
+          health.events += report.events;
+          health.quarantined += report.quarantined;
+          options.onRound?.(report);
+        }
+        health.lag = indexer.lag();
+      } catch (error) {
+        health.errors = [...health.errors, { atMs: Date.now(), message: firstLine(error) }].slice(-10);
+        options.onRound?.(undefined, error);
+      }
+      save();
+      await waker.wait();
+      if (options.debounceMs !== 0) await sleep(options.debounceMs ?? 50, options.signal);
+    }
+    health.state = "stopped";
+  } catch (error) {
+    health.state = "failed";
+    health.errors = [...health.errors, { atMs: Date.now(), message: firstLine(error) }].slice(-10);
+    throw error;
+  } finally {
+    waker.close();
+    await indexer.close();
+    save();
+  }
+  return health;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

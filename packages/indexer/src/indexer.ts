@@ -1,0 +1,527 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import {
+  DEFAULT_MAX_LINE_BYTES,
+  defaultCatalogue,
+  type EventCatalogue,
+  isDay,
+  ledgerPaths,
+} from "@ledger/schema";
+import { FileLock, type LogFile, listLogFiles } from "@ledger/writer";
+import { IndexCheckError, IndexerLockedError } from "./errors.js";
+import { applyToDatabase, scalar } from "./ingest/apply.js";
+import { Batch } from "./ingest/batch.js";
+import { scanGzip, scanPlain } from "./ingest/scan-file.js";
+import { stageBatch } from "./ingest/stage.js";
+import type { IndexerOptions, IngestReport } from "./options.js";
+import { coreProjections } from "./projections/core.js";
+import { databaseOf, INDEX_DATABASES, type IndexDatabase, type Projection } from "./projections/define.js";
+import { firstLine, sqlIdent, sqlString } from "./sql.js";
+import { Generations } from "./store/generations.js";
+import { INDEX_FORMAT, internalTables } from "./store/internal-tables.js";
+
+interface Checkpoint {
+  bytes: number;
+  sourceBytes: number;
+  compressed: boolean;
+}
+
+type Checkpoints = Map<string, Checkpoint>;
+
+/** How much of the log the index has not yet taken in. */
+export interface IndexLag {
+  bytes: number;
+  /** Complete lines not yet indexed (counted when the lag is under 64 MiB, else estimated). */
+  events: number;
+}
+
+const LOCK_POLL_MS = 200;
+
+/** `day=…/part-….jsonl`, the same whether or not the file is compressed. */
+function logicalName(file: LogFile): string {
+  return file.compressed ? file.rel.slice(0, -3) : file.rel;
+}
+
+/**
+ * The only writer of the index. Holds `index/indexer.lock` while open; `update()` folds in what
+ * the log gained since the last round, `rebuild()` builds the index again from the log, and both
+ * publish new read-only snapshots that readers pick up without waiting.
+ */
+export class Indexer {
+  readonly #paths: ReturnType<typeof ledgerPaths>;
+  readonly #indexDir: string;
+  readonly #projections: readonly Projection[];
+  readonly #catalogue: EventCatalogue;
+  readonly #options: IndexerOptions;
+  readonly #lock: FileLock;
+  readonly #instance: DuckDBInstance;
+  readonly #connection: DuckDBConnection;
+  readonly #generations: Record<IndexDatabase, Generations>;
+  /** What each file's published checkpoint is, after the last round. */
+  #consumed = new Map<string, number>();
+  /** File sizes seen at the start of the last round: an unchanged log needs no round. */
+  #lastSizes: string | undefined;
+  #closed = false;
+
+  private constructor(
+    options: IndexerOptions,
+    lock: FileLock,
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+  ) {
+    this.#options = options;
+    this.#paths = ledgerPaths(options.root);
+    this.#indexDir = options.indexDir ?? this.#paths.index;
+    this.#projections = options.projections ?? coreProjections;
+    this.#catalogue = options.catalogue ?? defaultCatalogue();
+    this.#lock = lock;
+    this.#instance = instance;
+    this.#connection = connection;
+    const published = (db: IndexDatabase) => join(this.#indexDir, `${db}.duckdb`);
+    this.#generations = {
+      runs: new Generations(this.#indexDir, "runs", published("runs")),
+      catalog: new Generations(this.#indexDir, "catalog", published("catalog")),
+      alerts: new Generations(this.#indexDir, "alerts", published("alerts")),
+    };
+  }
+
+  static async open(options: IndexerOptions): Promise<Indexer> {
+    const indexDir = options.indexDir ?? ledgerPaths(options.root).index;
+    fs.mkdirSync(indexDir, { recursive: true, mode: 0o700 });
+    const lock = await acquireLock(join(indexDir, "indexer"), options.waitForLockMs ?? 0);
+    try {
+      const config: Record<string, string> = {
+        memory_limit: options.memoryLimit ?? "192MB",
+        temp_directory: join(indexDir, ".tmp"),
+        preserve_insertion_order: "true",
+      };
+      if (options.threads) config.threads = String(options.threads);
+      const instance = await DuckDBInstance.create(":memory:", config);
+      const connection = await instance.connect();
+      if (options.trace) traceConnection(connection, options.trace);
+      const names = new Set<string>();
+      for (const p of options.projections ?? coreProjections) {
+        if (names.has(p.name)) throw new IndexCheckError(`two projections are named ${p.name}`);
+        names.add(p.name);
+      }
+      return new Indexer(options, lock, instance, connection);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  /** Folds in the log's new bytes and publishes. Rebuilds instead when the projections changed. */
+  async update(): Promise<IngestReport> {
+    this.#assertOpen();
+    if (this.#consumed.size === 0) this.#consumed = await this.#publishedCheckpoints();
+    const started = performance.now();
+    const files = listLogFiles(this.#paths.events);
+    const sizes = files.map((f) => `${f.rel}:${fs.statSync(f.path, { throwIfNoEntry: false })?.size}`);
+    const signature = sizes.join("|");
+    if (signature === this.#lastSizes) return emptyReport("incremental", started);
+    const attached = await this.#attachAll("incremental");
+    const stale = await this.#staleReason(attached);
+    if (stale) {
+      await this.#detachAll(false);
+      const report = await this.rebuild();
+      return { ...report, reason: stale };
+    }
+    const report = await this.#ingestAndPublish(files, "incremental", started, 2);
+    this.#lastSizes = signature;
+    return report;
+  }
+
+  /**
+   * Without `sinceDate`: builds every database again from the whole log beside the live ones,
+   * checks them and publishes them. With it: drops what the index holds from the partitions of
+   * that day and later, and reads those partitions again.
+   */
+  async rebuild(options: { sinceDate?: string } = {}): Promise<IngestReport> {
+    this.#assertOpen();
+    const started = performance.now();
+    const files = listLogFiles(this.#paths.events);
+    this.#lastSizes = undefined;
+    if (options.sinceDate !== undefined) {
+      if (!isDay(options.sinceDate))
+        throw new IndexCheckError(`--since-date must be YYYY-MM-DD, got "${options.sinceDate}"`);
+      const attached = await this.#attachAll("incremental");
+      const stale = await this.#staleReason(attached);
+      if (stale) {
+        await this.#detachAll(false);
+        return { ...(await this.rebuild()), reason: stale };
+      }
+      for (const db of INDEX_DATABASES) await this.#forgetSince(db, options.sinceDate);
+      return this.#ingestAndPublish(files, "since", started, 2);
+    }
+    await this.#attachAll("full");
+    return this.#ingestAndPublish(files, "full", started, 1);
+  }
+
+  /** Bytes and lines of the log not yet in the published index. */
+  lag(): IndexLag {
+    return measureLag(listLogFiles(this.#paths.events), (file) => this.#consumed.get(file));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#detachAll(false).catch(() => {});
+    this.#connection.closeSync();
+    this.#instance.closeSync();
+    this.#lock.release();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new IndexCheckError("the indexer is closed");
+  }
+
+  /** Checkpoints of the published runs database: what readers have now. */
+  async #publishedCheckpoints(): Promise<Map<string, number>> {
+    const path = this.#generations.runs.published;
+    const map = new Map<string, number>();
+    if (!fs.existsSync(path)) return map;
+    await this.#connection.run(`ATTACH ${sqlString(path)} AS published (READ_ONLY)`);
+    try {
+      const reader = await this.#connection.runAndReadAll(
+        "SELECT file, bytes FROM published.ingest_checkpoints",
+      );
+      for (const [file, bytes] of reader.getRows()) map.set(String(file), Number(bytes));
+    } catch {
+      // an index from before checkpoints existed, or a damaged one: treat as empty
+    } finally {
+      await this.#connection.run("DETACH published");
+    }
+    return map;
+  }
+
+  async #attachAll(mode: "incremental" | "full"): Promise<Record<IndexDatabase, boolean>> {
+    const empty = {} as Record<IndexDatabase, boolean>;
+    for (const db of INDEX_DATABASES) {
+      const attach = (path: string) => this.#attach(db, path);
+      const gens = this.#generations[db];
+      const prepared = mode === "full" ? await gens.fresh(attach) : await gens.prepare(attach);
+      empty[db] = prepared.empty || (await this.#isUninitialised(db));
+      if (empty[db]) await this.#setup(db);
+    }
+    return empty;
+  }
+
+  async #attach(db: IndexDatabase, path: string): Promise<boolean> {
+    try {
+      await this.#connection.run(`ATTACH ${sqlString(path)} AS ${sqlIdent(db)}`);
+      return true;
+    } catch (error) {
+      if (/lock/i.test(firstLine(error))) return false;
+      throw error;
+    }
+  }
+
+  async #detachAll(publish: boolean): Promise<void> {
+    await this.#connection.run("USE memory");
+    const attached = await this.#connection.runAndReadAll(
+      "SELECT database_name, path FROM duckdb_databases() WHERE NOT internal AND database_name <> 'memory'",
+    );
+    for (const [name, path] of attached.getRows() as [IndexDatabase, string][]) {
+      if (publish) await this.#connection.run(`CHECKPOINT ${sqlIdent(name)}`);
+      await this.#connection.run(`DETACH ${sqlIdent(name)}`);
+      if (publish) this.#generations[name]?.publish(path);
+    }
+  }
+
+  async #isUninitialised(db: IndexDatabase): Promise<boolean> {
+    const n = await scalar(
+      this.#connection,
+      `SELECT count(*) FROM duckdb_tables() WHERE database_name = ${sqlString(db)} AND table_name = 'index_meta'`,
+    );
+    return Number(n) === 0;
+  }
+
+  #projectionsOf(db: IndexDatabase): Projection[] {
+    return this.#projections.filter((p) => databaseOf(p) === db);
+  }
+
+  /** What the index was built with: when it changes, the index must be rebuilt from the log. */
+  #fingerprint(db: IndexDatabase): string {
+    const shape = {
+      format: INDEX_FORMAT,
+      projections: this.#projectionsOf(db).map((p) => [p.name, p.eventTypes, p.setup, p.apply]),
+      catalogue: this.#catalogue.definitions().map((d) => `${d.type}@${d.version}`),
+    };
+    return createHash("sha256").update(JSON.stringify(shape)).digest("hex").slice(0, 32);
+  }
+
+  async #setup(db: IndexDatabase): Promise<void> {
+    await this.#connection.run(`USE ${sqlIdent(db)}`);
+    for (const statement of internalTables(db)) await this.#connection.run(statement);
+    for (const projection of this.#projectionsOf(db)) {
+      for (const statement of projection.setup) await this.#connection.run(statement);
+    }
+    await this.#connection.run(
+      `INSERT OR REPLACE INTO index_meta VALUES ('fingerprint', ${sqlString(this.#fingerprint(db))}),
+       ('format', '${INDEX_FORMAT}'), ('built_ms', CAST(epoch_ms(now()) AS VARCHAR))`,
+    );
+  }
+
+  async #staleReason(empty: Record<IndexDatabase, boolean>): Promise<string | undefined> {
+    for (const db of INDEX_DATABASES) {
+      if (empty[db]) continue;
+      const stored = await scalar(
+        this.#connection,
+        `SELECT value FROM ${sqlIdent(db)}.index_meta WHERE key = 'fingerprint'`,
+      );
+      if (stored !== this.#fingerprint(db)) {
+        return `the ${db} index was built with other projections or event types`;
+      }
+    }
+    return undefined;
+  }
+
+  async #checkpoints(db: IndexDatabase): Promise<Checkpoints> {
+    const reader = await this.#connection.runAndReadAll(
+      `SELECT file, bytes, source_bytes, compressed FROM ${sqlIdent(db)}.ingest_checkpoints`,
+    );
+    const map: Checkpoints = new Map();
+    for (const [file, bytes, sourceBytes, compressed] of reader.getRows()) {
+      map.set(String(file), {
+        bytes: Number(bytes),
+        sourceBytes: Number(sourceBytes),
+        compressed: Boolean(compressed),
+      });
+    }
+    return map;
+  }
+
+  /** Removes from one database everything that came from partitions of `day` and later. */
+  async #forgetSince(db: IndexDatabase, day: string): Promise<void> {
+    const c = this.#connection;
+    const from = sqlString(`day=${day}`);
+    await c.run(`USE ${sqlIdent(db)}`);
+    await c.run("BEGIN TRANSACTION");
+    try {
+      await c.run(
+        `CREATE OR REPLACE TEMP TABLE _removed AS SELECT event_id FROM event_pointers WHERE file >= ${from}`,
+      );
+      const tables = await c.runAndReadAll(
+        `SELECT DISTINCT c.table_name FROM duckdb_columns() c
+         JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.table_name = c.table_name
+         WHERE c.database_name = ${sqlString(db)} AND c.column_name = 'event_id'
+           AND c.table_name NOT IN ('event_pointers', 'duplicate_events')`,
+      );
+      for (const [table] of tables.getRows()) {
+        await c.run(
+          `DELETE FROM ${sqlIdent(String(table))} WHERE event_id IN (SELECT event_id FROM temp._removed)`,
+        );
+      }
+      await c.run(`DELETE FROM event_pointers WHERE file >= ${from}`);
+      if (db === "runs") {
+        await c.run(`DELETE FROM quarantine WHERE file >= ${from}`);
+        await c.run(`DELETE FROM duplicate_events WHERE file >= ${from}`);
+      }
+      await c.run(`DELETE FROM ingest_checkpoints WHERE file >= ${from}`);
+      await c.run("COMMIT");
+    } catch (error) {
+      await c.run("ROLLBACK").catch(() => {});
+      throw error;
+    }
+  }
+
+  async #ingestAndPublish(
+    files: LogFile[],
+    mode: IngestReport["mode"],
+    started: number,
+    keepGenerations: number,
+  ): Promise<IngestReport> {
+    try {
+      const report = await this.#ingest(files, mode);
+      if (mode === "full") await this.#check(report);
+      await this.#detachAll(true);
+      for (const db of INDEX_DATABASES) this.#generations[db].prune(keepGenerations);
+      return { ...report, published: true, durationMs: performance.now() - started };
+    } catch (error) {
+      // What was committed stays in the unpublished generation; the next round carries on from it.
+      await this.#detachAll(false).catch(() => {});
+      throw error;
+    }
+  }
+
+  async #ingest(files: LogFile[], mode: IngestReport["mode"]): Promise<IngestReport> {
+    const perDb = await Promise.all(INDEX_DATABASES.map((db) => this.#checkpoints(db)));
+    const report: IngestReport = {
+      mode,
+      events: 0,
+      duplicates: 0,
+      quarantined: 0,
+      bytes: 0,
+      files: 0,
+      published: false,
+      durationMs: 0,
+    };
+    const work: { file: LogFile; from: number; size: number }[] = [];
+    for (const file of files) {
+      const name = logicalName(file);
+      const size = fs.statSync(file.path, { throwIfNoEntry: false })?.size;
+      if (size === undefined) continue;
+      const points = perDb.map((m) => m.get(name));
+      const from = Math.min(...points.map((p) => p?.bytes ?? 0));
+      const done = file.compressed
+        ? points.every((p) => p?.compressed && p.sourceBytes === size)
+        : size <= from;
+      if (!done) work.push({ file, from, size });
+    }
+    const bytesTotal = work.reduce((n, w) => n + (w.file.compressed ? w.size : w.size - w.from), 0);
+    const batchBytes = this.#options.batchBytes ?? 32 * 1024 * 1024;
+    const maxLineBytes = this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    let batch = new Batch(this.#catalogue);
+    let pending: Promise<void> = Promise.resolve();
+    const consumed = new Map<string, number>();
+    for (const [file, point] of perDb[0] ?? []) consumed.set(file, point.bytes);
+    const send = () => {
+      const full = batch;
+      batch = new Batch(this.#catalogue);
+      const previous = pending;
+      pending = previous.then(async () => {
+        await stageBatch(this.#connection, full);
+        for (const db of INDEX_DATABASES) {
+          const counts = await applyToDatabase(this.#connection, db, this.#projectionsOf(db));
+          if (db === "runs") {
+            report.events += counts.events;
+            report.duplicates += counts.duplicates;
+            report.quarantined += counts.quarantined;
+          }
+        }
+        for (const f of full.files) consumed.set(f.file, f.bytes);
+        this.#options.onProgress?.({ bytesDone: report.bytes, bytesTotal, events: report.events });
+      });
+      // A failure surfaces at the next await of `pending`; keep it from being unhandled meanwhile.
+      pending.catch(() => {});
+      return previous;
+    };
+    for (const { file, from, size } of work) {
+      report.files++;
+      const name = logicalName(file);
+      const publishedBytes = mode === "full" ? 0 : (this.#consumed.get(name) ?? 0);
+      const meta = { file: name, sourceBytes: size, compressed: file.compressed, publishedBytes };
+      batch.beginFile(meta, from);
+      const between = async (at: number) => {
+        batch.advance(at);
+        if (batch.bytes < batchBytes) return;
+        await send();
+        batch.beginFile(meta, at);
+      };
+      const options = {
+        maxLineBytes,
+        sink: {
+          line: (text: string, offset: number, length: number) => {
+            batch.line(text, offset, length);
+          },
+          tooLarge: (offset: number, length: number) => {
+            batch.tooLarge(offset, length);
+          },
+        },
+        between,
+      };
+      const end = file.compressed
+        ? await scanGzip(file.path, from, options)
+        : await scanPlain(file.path, from, options);
+      batch.advance(end);
+      report.bytes += file.compressed ? size : end - from;
+    }
+    await send();
+    await pending;
+    this.#consumed = consumed;
+    return report;
+  }
+
+  /** A rebuilt index is published only if every accepted line is accounted for. */
+  async #check(report: IngestReport): Promise<void> {
+    const indexed = Number(await scalar(this.#connection, "SELECT count(*) FROM runs.event_pointers"));
+    const dups = Number(await scalar(this.#connection, "SELECT count(*) FROM runs.duplicate_events"));
+    if (indexed !== report.events || dups !== report.duplicates) {
+      throw new IndexCheckError(
+        `rebuilt index holds ${indexed} events and ${dups} duplicates, expected ${report.events} and ${report.duplicates}; not published`,
+      );
+    }
+  }
+}
+
+/** Reports each statement's duration, for `--verbose` and profiling. */
+function traceConnection(connection: DuckDBConnection, trace: (sql: string, ms: number) => void): void {
+  for (const method of ["run", "runAndReadAll"] as const) {
+    const original = connection[method].bind(connection) as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(connection, {
+      [method]: async (...args: unknown[]) => {
+        const started = performance.now();
+        try {
+          return await original(...args);
+        } finally {
+          trace(String(args[0]).replace(/\s+/g, " ").trim(), performance.now() - started);
+        }
+      },
+    });
+  }
+}
+
+async function acquireLock(target: string, waitMs: number): Promise<FileLock> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const lock = FileLock.tryAcquire(target);
+    if (lock) return lock;
+    if (Date.now() >= deadline) {
+      const owner = FileLock.owner(target);
+      const who = owner ? ` (pid ${owner.pid} on ${owner.host})` : "";
+      throw new IndexerLockedError(`another indexer is running${who}; only one may write the index`);
+    }
+    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+  }
+}
+
+function emptyReport(mode: IngestReport["mode"], started: number): IngestReport {
+  return {
+    mode,
+    events: 0,
+    duplicates: 0,
+    quarantined: 0,
+    bytes: 0,
+    files: 0,
+    published: false,
+    durationMs: performance.now() - started,
+  };
+}
+
+const COUNT_LIMIT = 64 * 1024 * 1024;
+
+/** Lag of `files` given what has been consumed of each (by logical name). */
+export function measureLag(files: LogFile[], consumedOf: (file: string) => number | undefined): IndexLag {
+  const ranges: { path: string; from: number; to: number }[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    if (file.compressed) continue; // compressed only once sealed and indexed, by retention
+    const size = fs.statSync(file.path, { throwIfNoEntry: false })?.size ?? 0;
+    const from = consumedOf(file.rel) ?? 0;
+    if (size > from) {
+      bytes += size - from;
+      ranges.push({ path: file.path, from, to: size });
+    }
+  }
+  if (bytes > COUNT_LIMIT) return { bytes, events: Math.round(bytes / 300) };
+  let events = 0;
+  for (const r of ranges) {
+    const buf = Buffer.alloc(r.to - r.from);
+    const fd = fs.openSync(r.path, "r");
+    try {
+      fs.readSync(fd, buf, 0, buf.length, r.from);
+    } finally {
+      fs.closeSync(fd);
+    }
+    for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) events++;
+  }
+  return { bytes, events };
+}
+
+/** Opens the index's single writer; fails with `IndexerLockedError` if another holds it. */
+export function openIndexer(options: IndexerOptions): Promise<Indexer> {
+  return Indexer.open(options);
+}

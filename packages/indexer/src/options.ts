@@ -1,0 +1,53 @@
+import type { EventCatalogue } from "@ledger/schema";
+import type { Projection } from "./projections/define.js";
+
+export interface IngestProgress {
+  /** Log bytes read so far in this round. */
+  bytesDone: number;
+  /** Log bytes this round has to read. */
+  bytesTotal: number;
+  events: number;
+}
+
+export interface IndexerOptions {
+  /** The ledger root (`events/` and `index/` live under it). */
+  root: string;
+  /** Tables of the index. @default coreProjections */
+  projections?: readonly Projection[];
+  /** Validates and upcasts each line. @default the core catalogue */
+  catalogue?: EventCatalogue;
+  /** Lines longer than this are quarantined unread. @default 1 MiB */
+  maxLineBytes?: number;
+  /** Log bytes per DuckDB transaction; bounds memory. @default 32 MiB */
+  batchBytes?: number;
+  /** DuckDB's memory limit for the indexer. @default "192MB" */
+  memoryLimit?: string;
+  /** DuckDB worker threads. @default DuckDB's choice (one per core) */
+  threads?: number;
+  /** When another indexer holds the lock, wait this long for it (ms) before failing. @default 0 */
+  waitForLockMs?: number;
+  /** Where the published databases go. @default `{root}/index` */
+  indexDir?: string;
+  /** Called with each SQL statement and its duration (ms): for `--verbose` and profiling. */
+  trace?: (sql: string, ms: number) => void;
+  /** Called as a round reads the log. */
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+export interface IngestReport {
+  mode: "incremental" | "full" | "since";
+  /** New events indexed (in the runs database). */
+  events: number;
+  /** Lines whose `event_id` was already indexed. */
+  duplicates: number;
+  quarantined: number;
+  /** Log bytes read. */
+  bytes: number;
+  /** Log files read. */
+  files: number;
+  /** True when new databases were published for readers. */
+  published: boolean;
+  durationMs: number;
+  /** Why a full rebuild happened when an incremental update was asked for. */
+  reason?: string;
+}

@@ -1,0 +1,70 @@
+import { defineProjection } from "./define.js";
+
+/** Every artifact a run produced, from `artifact.created`. */
+export const artifactsCatalog = defineProjection({
+  name: "artifacts_catalog",
+  database: "catalog",
+  eventTypes: ["artifact.created"],
+  setup: [
+    `CREATE TABLE IF NOT EXISTS artifacts_catalog (
+      run_id VARCHAR NOT NULL,
+      artifact_id VARCHAR,
+      kind VARCHAR,
+      path VARCHAR,
+      format VARCHAR,
+      bytes BIGINT,
+      sha256 VARCHAR,
+      created_ms BIGINT NOT NULL,
+      event_id VARCHAR NOT NULL
+    )`,
+  ],
+  apply: [
+    `INSERT INTO artifacts_catalog
+     SELECT run_id, b.artifact_id, b.kind, b.path, b.format, b.bytes, b.sha256, timestamp_ms, event_id
+     FROM (
+       SELECT *, json_transform(body, '{"artifact_id":"VARCHAR","kind":"VARCHAR","path":"VARCHAR","format":"VARCHAR","bytes":"BIGINT","sha256":"VARCHAR"}') AS b
+       FROM new_events
+     )`,
+  ],
+});
+
+/**
+ * Light metadata per run, as the seeds' `catalog.duckdb` holds: where its events start in the
+ * log, where its artifacts live, and the artifact paths its completion listed.
+ */
+export const runPointers = defineProjection({
+  name: "run_pointers",
+  database: "catalog",
+  eventTypes: ["run.created", "run.completed"],
+  setup: [
+    `CREATE TABLE IF NOT EXISTS run_pointers (
+      run_id VARCHAR PRIMARY KEY,
+      workspace_id VARCHAR,
+      configuration_id VARCHAR,
+      artifacts_dir VARCHAR NOT NULL,
+      events_file VARCHAR,
+      events_offset BIGINT,
+      artifact_paths VARCHAR[]
+    )`,
+  ],
+  apply: [
+    `INSERT INTO run_pointers
+     SELECT run_id, created.b.workspace_id, created.b.configuration_id, 'artifacts/runs/' || run_id,
+            created.file, created.byte_offset, completed.artifact_paths
+     FROM (
+       SELECT run_id,
+         arg_min({file: file, byte_offset: byte_offset,
+                  b: json_transform(body, '{"workspace_id":"VARCHAR","configuration_id":"VARCHAR"}')},
+                 timestamp_ms) FILTER (WHERE event_type = 'run.created') AS created,
+         arg_min(json_transform(body, '{"artifact_paths":["VARCHAR"]}'), timestamp_ms)
+           FILTER (WHERE event_type = 'run.completed') AS completed
+       FROM new_events GROUP BY run_id
+     )
+     ON CONFLICT (run_id) DO UPDATE SET
+       workspace_id = coalesce(run_pointers.workspace_id, excluded.workspace_id),
+       configuration_id = coalesce(run_pointers.configuration_id, excluded.configuration_id),
+       events_file = coalesce(run_pointers.events_file, excluded.events_file),
+       events_offset = coalesce(run_pointers.events_offset, excluded.events_offset),
+       artifact_paths = coalesce(run_pointers.artifact_paths, excluded.artifact_paths)`,
+  ],
+});

@@ -1,0 +1,17 @@
+import { alerts } from "./alerts.js";
+import { artifactsCatalog, runPointers } from "./catalog.js";
+import type { Projection } from "./define.js";
+import { baselineResults, phaseTimings, runsD, runsStatus, runViews, trialResults } from "./runs.js";
+
+/** The index the seeds describe. Pass `[...coreProjections, yours]` to add a table. */
+export const coreProjections: readonly Projection[] = [
+  runsD,
+  runsStatus,
+  phaseTimings,
+  trialResults,
+  baselineResults,
+  runViews,
+  artifactsCatalog,
+  runPointers,
+  alerts,
+];

@@ -1,0 +1,103 @@
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import { ledgerPaths } from "@ledger/schema";
+import { IndexMissingError, IndexQueryError } from "./errors.js";
+import { firstLine, sqlString } from "./sql.js";
+
+export interface IndexReaderOptions {
+  root: string;
+  /** Where the published databases are. @default `{root}/index` */
+  indexDir?: string;
+  /** Attempts when a publication races the open. @default 5 */
+  retries?: number;
+}
+
+/** JSON-friendly row: BIGINTs become numbers or strings, timestamps ISO strings. */
+export type Row = Record<string, unknown>;
+
+interface Snapshot {
+  inode: number;
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+}
+
+/**
+ * Read-only access to the published index: `runs.duckdb`, with `catalog.duckdb` and
+ * `alerts.duckdb` attached as `catalog` and `alerts`. Each query runs on the newest published
+ * snapshot; a snapshot is kept open only while it is the newest, so the indexer can reuse it.
+ */
+export class IndexReader {
+  #snapshot: Snapshot | undefined;
+  readonly #dir: string;
+  readonly #retries: number;
+
+  constructor(options: IndexReaderOptions) {
+    this.#dir = options.indexDir ?? ledgerPaths(options.root).index;
+    this.#retries = options.retries ?? 5;
+  }
+
+  /** Whether an index has been published. */
+  exists(): boolean {
+    return fs.existsSync(join(this.#dir, "runs.duckdb"));
+  }
+
+  /** Runs `sql` with bound `params` (`$1`, `$2`, … or `?`). */
+  async query(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
+    const connection = await this.#current();
+    try {
+      const reader = await connection.runAndReadAll(sql, params);
+      return reader.getRowObjectsJson() as Row[];
+    } catch (error) {
+      throw new IndexQueryError(firstLine(error), { cause: error });
+    }
+  }
+
+  close(): void {
+    this.#closeSnapshot();
+  }
+
+  async #current(): Promise<DuckDBConnection> {
+    const runs = join(this.#dir, "runs.duckdb");
+    for (let attempt = 0; ; attempt++) {
+      const inode = fs.statSync(runs, { throwIfNoEntry: false })?.ino;
+      if (inode === undefined) throw new IndexMissingError(runs);
+      if (this.#snapshot?.inode === inode) return this.#snapshot.connection;
+      this.#closeSnapshot();
+      try {
+        this.#snapshot = await this.#open(runs, inode);
+        return this.#snapshot.connection;
+      } catch (error) {
+        // Published between our stat and open, or the file we opened was replaced: try the new one.
+        if (attempt >= this.#retries) throw new IndexQueryError(firstLine(error), { cause: error });
+        await new Promise((r) => setTimeout(r, 5 * (attempt + 1)));
+      }
+    }
+  }
+
+  async #open(runs: string, inode: number): Promise<Snapshot> {
+    const instance = await DuckDBInstance.create(runs, { access_mode: "READ_ONLY" });
+    try {
+      const connection = await instance.connect();
+      for (const db of ["catalog", "alerts"]) {
+        const path = join(this.#dir, `${db}.duckdb`);
+        if (fs.existsSync(path)) await connection.run(`ATTACH ${sqlString(path)} AS ${db} (READ_ONLY)`);
+      }
+      return { inode, instance, connection };
+    } catch (error) {
+      instance.closeSync();
+      throw error;
+    }
+  }
+
+  #closeSnapshot(): void {
+    if (!this.#snapshot) return;
+    this.#snapshot.connection.closeSync();
+    this.#snapshot.instance.closeSync();
+    this.#snapshot = undefined;
+  }
+}
+
+export function openIndexReader(options: IndexReaderOptions): IndexReader {
+  return new IndexReader(options);
+}

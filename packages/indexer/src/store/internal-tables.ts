@@ -1,0 +1,49 @@
+import type { IndexDatabase } from "../projections/define.js";
+
+/** Bumped when the internal tables change shape; an index of another version is rebuilt. */
+export const INDEX_FORMAT = 1;
+
+/** Tables every index database keeps for itself, beside its projections. */
+export function internalTables(database: IndexDatabase): string[] {
+  const tables = [
+    `CREATE TABLE IF NOT EXISTS ingest_checkpoints (
+      file VARCHAR PRIMARY KEY,
+      bytes BIGINT NOT NULL,
+      source_bytes BIGINT NOT NULL,
+      compressed BOOLEAN NOT NULL,
+      updated_ms BIGINT NOT NULL
+    )`,
+    `CREATE TABLE IF NOT EXISTS event_pointers (
+      event_id VARCHAR NOT NULL,
+      event_type VARCHAR NOT NULL,
+      schema_version INTEGER NOT NULL,
+      run_id VARCHAR,
+      seq BIGINT,
+      timestamp_ms BIGINT NOT NULL,
+      file VARCHAR NOT NULL,
+      byte_offset BIGINT NOT NULL,
+      byte_length INTEGER NOT NULL
+    )`,
+    `CREATE TABLE IF NOT EXISTS index_meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+  ];
+  if (database === "runs") {
+    tables.push(
+      `CREATE TABLE IF NOT EXISTS quarantine (
+        file VARCHAR NOT NULL,
+        byte_offset BIGINT NOT NULL,
+        byte_length BIGINT NOT NULL,
+        kind VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        event_type VARCHAR,
+        quarantined_ms BIGINT NOT NULL
+      )`,
+      `CREATE TABLE IF NOT EXISTS duplicate_events (
+        event_id VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        byte_offset BIGINT NOT NULL,
+        seen_ms BIGINT NOT NULL
+      )`,
+    );
+  }
+  return tables;
+}

@@ -1,0 +1,19 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const packageDir = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Runs one of this folder's `*-child.ts` scripts from the TypeScript sources, in its own process. */
+export function spawnChild(name: string, args: string[]): { process: ChildProcess; output: Promise<string> } {
+  const script = fileURLToPath(new URL(`./${name}-child.ts`, import.meta.url));
+  const child = spawn(process.execPath, ["--conditions=@ledger/source", "--import", "tsx", script, ...args], {
+    cwd: packageDir,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout!.setEncoding("utf8").on("data", (t: string) => {
+    out += t;
+  });
+  const output = new Promise<string>((resolve) => child.on("close", () => resolve(out)));
+  return { process: child, output };
+}
