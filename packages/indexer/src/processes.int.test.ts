@@ -1,0 +1,106 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { openWriter } from "@ledger/writer";
+import { describe, expect, it } from "vitest";
+import { readHealth } from "./health.js";
+import { openIndexer } from "./indexer.js";
+import { spawnChild } from "./test-support/children.js";
+import { reader, tempRoot, track } from "./test-support/index-fixture.js";
+import { backtestEvents, writeLog } from "./test-support/workload.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out");
+    await sleep(20);
+  }
+}
+
+describe("readers and the indexer in separate processes", () => {
+  it("a reader querying in a loop never sees a lock error or a half-applied update", async () => {
+    const root = tempRoot();
+    const indexer = track(await openIndexer({ root }));
+    writeLog(root, backtestEvents({ runs: 2, trialsPerRun: 20, prefix: "p0" }));
+    await indexer.update();
+    const child = spawnChild("reader", [root]);
+    let publications = 0;
+    for (let i = 1; i <= 60; i++) {
+      writeLog(
+        root,
+        backtestEvents({ runs: 1, trialsPerRun: 50, prefix: `p${i}` }),
+        "2026-01-05",
+        1 + (i % 3),
+      );
+      if ((await indexer.update()).published) publications++;
+    }
+    writeFileSync(join(root, "stop"), "");
+    const seen = JSON.parse(await child.output) as {
+      queries: number;
+      lockErrors: number;
+      errors: string[];
+      partial: number;
+      maxEvents: number;
+    };
+    expect(publications).toBe(60);
+    expect(seen.lockErrors).toBe(0);
+    expect(seen.errors).toEqual([]);
+    expect(seen.partial).toBe(0);
+    expect(seen.queries).toBeGreaterThan(50);
+    expect(seen.maxEvents).toBeGreaterThan(0);
+  });
+
+  it("survives kill -9 mid-update: the next round loses nothing and duplicates nothing", async () => {
+    const root = tempRoot();
+    const total = writeLog(root, backtestEvents({ runs: 30, trialsPerRun: 60 }));
+    for (let kill = 0; kill < 4; kill++) {
+      const child = spawnChild("update", [root, kill % 2 === 0 ? "rebuild" : "loop"]);
+      await until(async () => existsSync(join(root, "index/indexer.lock")) || undefined, 20_000);
+      await sleep(150 + kill * 120);
+      child.process.kill("SIGKILL");
+      await child.output;
+    }
+    const indexer = track(await openIndexer({ root }));
+    await indexer.update();
+    const r = reader(root);
+    const [counts] = await r.query(
+      `SELECT (SELECT count(*) FROM event_pointers)::INTEGER AS events,
+              (SELECT count(DISTINCT event_id) FROM event_pointers)::INTEGER AS ids,
+              (SELECT count(*) FROM trial_results)::INTEGER AS trials,
+              (SELECT count(*) FROM duplicate_events)::INTEGER AS dups`,
+    );
+    expect(counts).toEqual({ events: total, ids: total, trials: 30 * 60, dups: 0 });
+  });
+
+  it("the daemon makes an appended event visible within a second and stops cleanly on SIGTERM", async () => {
+    const root = tempRoot();
+    writeLog(root, backtestEvents({ runs: 1, trialsPerRun: 2 }));
+    const daemon = spawnChild("daemon", [root]);
+    const r = reader(root);
+    await until(async () => ((await r.query("SELECT 1 AS ok")).length ? true : undefined), 20_000);
+    const writer = await openWriter({ root });
+    const lags: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const runId = `live-${i}`;
+      await writer.append({ event_type: "run.started", run_id: runId });
+      const started = Date.now();
+      await until(
+        async () =>
+          (await r.query("SELECT 1 FROM runs_status WHERE run_id = $1", [runId])).length ? true : undefined,
+        5_000,
+      );
+      lags.push(Date.now() - started);
+    }
+    await writer.close();
+    expect(Math.max(...lags)).toBeLessThan(1000);
+    const health = readHealth(root);
+    expect(health).toMatchObject({ alive: true, state: "running", errors: [] });
+    daemon.process.kill("SIGTERM");
+    expect(JSON.parse(await daemon.output)).toMatchObject({ state: "stopped" });
+    expect(existsSync(join(root, "index/indexer.lock"))).toBe(false);
+    expect(readHealth(root)).toMatchObject({ alive: false, state: "stopped" });
+  });
+});
