@@ -38,6 +38,11 @@ export interface IndexLag {
 }
 
 const LOCK_POLL_MS = 200;
+/**
+ * Smaller than DuckDB's default (122,880): a round appends to the last row group, and the
+ * first checkpoint after attaching rewrites it whole, so its size bounds the cost of a round.
+ */
+const ROW_GROUP_SIZE = Number(process.env.LEDGER_RG ?? 16_384);
 
 /** `day=…/part-….jsonl`, the same whether or not the file is compressed. */
 function logicalName(file: LogFile): string {
@@ -93,7 +98,7 @@ export class Indexer {
     const lock = await acquireLock(join(indexDir, "indexer"), options.waitForLockMs ?? 0);
     try {
       const config: Record<string, string> = {
-        memory_limit: options.memoryLimit ?? "192MB",
+        memory_limit: options.memoryLimit ?? "128MB",
         temp_directory: join(indexDir, ".tmp"),
         preserve_insertion_order: "true",
       };
@@ -211,7 +216,9 @@ export class Indexer {
 
   async #attach(db: IndexDatabase, path: string): Promise<boolean> {
     try {
-      await this.#connection.run(`ATTACH ${sqlString(path)} AS ${sqlIdent(db)}`);
+      await this.#connection.run(
+        `ATTACH ${sqlString(path)} AS ${sqlIdent(db)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+      );
       return true;
     } catch (error) {
       if (/lock/i.test(firstLine(error))) return false;
@@ -372,7 +379,7 @@ export class Indexer {
       if (!done) work.push({ file, from, size });
     }
     const bytesTotal = work.reduce((n, w) => n + (w.file.compressed ? w.size : w.size - w.from), 0);
-    const batchBytes = this.#options.batchBytes ?? 32 * 1024 * 1024;
+    const batchBytes = this.#options.batchBytes ?? 16 * 1024 * 1024;
     const maxLineBytes = this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     let batch = new Batch(this.#catalogue);
     let pending: Promise<void> = Promise.resolve();
@@ -385,7 +392,14 @@ export class Indexer {
       pending = previous.then(async () => {
         await stageBatch(this.#connection, full);
         for (const db of INDEX_DATABASES) {
-          const counts = await applyToDatabase(this.#connection, db, this.#projectionsOf(db));
+          const counts = await applyToDatabase(
+            this.#connection,
+            db,
+            this.#projectionsOf(db),
+            full.minEventId,
+            full.types,
+            this.#options.trace !== undefined,
+          );
           if (db === "runs") {
             report.events += counts.events;
             report.duplicates += counts.duplicates;

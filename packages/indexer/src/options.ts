@@ -18,9 +18,9 @@ export interface IndexerOptions {
   catalogue?: EventCatalogue;
   /** Lines longer than this are quarantined unread. @default 1 MiB */
   maxLineBytes?: number;
-  /** Log bytes per DuckDB transaction; bounds memory. @default 32 MiB */
+  /** Log bytes per DuckDB transaction; bounds memory. @default 16 MiB */
   batchBytes?: number;
-  /** DuckDB's memory limit for the indexer. @default "192MB" */
+  /** DuckDB's memory limit for the indexer. @default "128MB" */
   memoryLimit?: string;
   /** DuckDB worker threads. @default DuckDB's choice (one per core) */
   threads?: number;

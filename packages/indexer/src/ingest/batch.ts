@@ -55,8 +55,12 @@ export class Batch implements LineSink {
   readonly timestamps: number[] = [];
   readonly quarantine: QuarantinedLine[] = [];
   readonly repeated: RepeatedLine[] = [];
+  /** Every event type in the batch, so a database with nothing to fold in can skip its work. */
+  readonly types = new Set<string>();
   readonly #seen = new Set<string>();
   bytes = 0;
+  /** Smallest event id in the batch; bounds the duplicate check. */
+  minEventId = "";
   #current = -1;
 
   constructor(private readonly catalogue: EventCatalogue) {}
@@ -100,9 +104,11 @@ export class Batch implements LineSink {
       return;
     }
     this.#seen.add(event.event_id);
+    if (this.minEventId === "" || event.event_id < this.minEventId) this.minEventId = event.event_id;
     this.bodies.push(event === value ? text : JSON.stringify(event)); // upcast: the current shape
     this.eventIds.push(event.event_id);
     this.eventTypes.push(event.event_type);
+    this.types.add(event.event_type);
     this.versions.push(event.schema_version);
     // Only run-scoped types constrain run_id and seq; a global type may use the names freely.
     const runScoped = result.definition.scope === "run";
