@@ -1,3 +1,4 @@
+import { indexerSuite } from "./suites/indexer.js";
 import { validateSuite } from "./suites/validate.js";
 import { writerSuite } from "./suites/writer.js";
 
@@ -5,6 +6,7 @@ import { writerSuite } from "./suites/writer.js";
 const suites: Record<string, (runs: number) => Promise<void>> = {
   validate: validateSuite,
   writer: writerSuite,
+  indexer: indexerSuite,
 };
 
 const args = process.argv.slice(2);
