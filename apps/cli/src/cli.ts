@@ -1,7 +1,6 @@
 import yargs from "yargs";
 import { commands } from "./commands/index.js";
 import { handleError, UsageError } from "./errors.js";
-import type { GlobalArgs } from "./global-args.js";
 
 /**
  * Builds and runs the `ledger` command. Returns the exit code rather than exiting, so tests can
@@ -31,7 +30,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (error) {
-    exitCode = handleError(error, (argv as Partial<GlobalArgs>).json === true);
+    exitCode = handleError(error);
   }
   return exitCode;
 }

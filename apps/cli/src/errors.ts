@@ -18,7 +18,7 @@ export const EXIT_BUG = 70;
  * The CLI's one error boundary: typed ledger errors become one line on stderr and exit 1, usage
  * errors exit 2, and anything else is a bug, printed with its stack.
  */
-export function handleError(error: unknown, _json: boolean): number {
+export function handleError(error: unknown): number {
   if (error instanceof UsageError) {
     process.stderr.write(`ledger: ${error.message}\nRun "ledger --help" for usage.\n`);
     return EXIT_USAGE;

@@ -2,5 +2,4 @@
 export interface GlobalArgs {
   /** Ledger root; resolved with `resolveRoot` (flag, then LEDGER_ROOT, then ./data/ledger). */
   root?: string;
-  json?: boolean;
 }

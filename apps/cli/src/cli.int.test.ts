@@ -1,0 +1,150 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { BIN, ledger, ledgerLive, tempRoot } from "./test-support/cli.js";
+
+describe("ledger", () => {
+  it("demo simulates backtests, indexes them and shows the runs table", () => {
+    const root = tempRoot();
+    const demo = ledger(["demo", "--runs", "10", "--root", root]);
+    expect(demo.stderr).toBe("");
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toMatch(/10 runs written \(1 failed on purpose\)/);
+    expect(demo.stdout).toMatch(/run_id\s+run_type\s+status/);
+    const runs = ledger(["runs", "--json", "--root", root])
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(runs).toHaveLength(10);
+    expect(runs.filter((r) => r.status === "failed")).toHaveLength(1);
+    const id = runs.find((r) => r.run_type === "optimize" && r.status === "succeeded").run_id;
+    const run = JSON.parse(ledger(["run", id, "--json", "--root", root]).stdout);
+    expect(run.phases.map((p: { phase: string }) => p.phase)).toEqual([
+      "coverage",
+      "slice",
+      "load",
+      "execute",
+      "store",
+      "aggregate",
+    ]);
+    expect(run.artifacts.map((a: { path: string }) => a.path).sort()).toEqual([
+      "equity_curve.parquet",
+      "summary.json",
+      "trades.parquet",
+    ]);
+    expect(run.trials.trials).toBeGreaterThan(0);
+  });
+
+  it("emit keeps the seeds' flags, and the index picks the event up", () => {
+    const root = tempRoot();
+    const emitted = ledger([
+      "emit",
+      "--event-type",
+      "run.created",
+      "--run-id",
+      "test-123",
+      "--run-type",
+      "baseline",
+      "--config",
+      "{}",
+      "--data-fingerprint",
+      "test-fp",
+      "--root",
+      root,
+    ]);
+    expect(emitted.code).toBe(0);
+    expect(emitted.stdout.trim()).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(
+      ledger([
+        "emit",
+        "--event-type",
+        "phase.started",
+        "--run-id",
+        "test-123",
+        "--phase",
+        "load",
+        "--phase-order",
+        "2",
+        "--root",
+        root,
+      ]).code,
+    ).toBe(0);
+    const rebuilt = ledger(["rebuild-index", "--json", "--root", root]);
+    expect(JSON.parse(rebuilt.stdout)).toMatchObject({ events: 2, published: true });
+    const run = JSON.parse(ledger(["run", "test-123", "--json", "--root", root]).stdout);
+    expect(run).toMatchObject({ run_id: "test-123", run_type: "baseline", status: "created" });
+    expect(run.phases).toEqual([expect.objectContaining({ phase: "load", phase_order: 2 })]);
+  });
+
+  it("validates a whole NDJSON batch before writing any of it, naming the bad line", () => {
+    const root = tempRoot();
+    const batch = [
+      JSON.stringify({ event_type: "run.started", run_id: "a" }),
+      JSON.stringify({ event_type: "trial.recorded", run_id: "a", trial_id: "t", params: {} }),
+    ].join("\n");
+    const bad = ledger(["emit", "--root", root], { input: batch });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(
+      /^ledger: line 2: trial\.recorded v1: .*metrics.* \[LEDGER_SCHEMA_INVALID\]\n$/,
+    );
+    expect(ledger(["events", "--json", "--root", root]).stdout).toBe("");
+    expect(ledger(["emit", "--root", root], { input: "{nope\n" }).stderr).toMatch(/stdin line 1/);
+    const traversal = ledger(["emit", "--event-type", "run.started", "--run-id", "../etc", "--root", root]);
+    expect(traversal.code).toBe(1);
+    expect(traversal.stderr.split("\n")).toHaveLength(2);
+    const good = ledger(["emit", "--root", root], {
+      input: `${batch.split("\n")[0]}\n${batch.split("\n")[0]}\n`,
+    });
+    expect(good.stdout.trim().split("\n")).toHaveLength(2);
+  });
+
+  it("maps errors to exit codes: usage 2, user 1, one line each", () => {
+    const root = tempRoot();
+    expect(ledger(["bogus"]).code).toBe(2);
+    expect(ledger(["runs", "--limit", "0", "--root", root]).code).toBe(2);
+    const missing = ledger(["runs", "--root", root]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ledger: no index at .* \[LEDGER_INDEX_MISSING\]\n$/);
+    ledger(["demo", "--runs", "1", "--root", root]);
+    const write = ledger(["query", "DELETE FROM runs_d", "--root", root]);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toMatch(/read-only/);
+    expect(ledger(["query", "SELECT count(*) AS n FROM runs_d", "--json", "--root", root]).stdout).toBe(
+      '{"n":"1"}\n',
+    );
+    expect(ledger(["rebuild-index", "--db", "/tmp/x.duckdb", "--root", root]).stderr).toMatch(
+      /--db must end in runs\.duckdb/,
+    );
+    expect(ledger(["runs", "--since", "yesterday-ish", "--root", root]).stderr).toMatch(
+      /--since "yesterday-ish"/,
+    );
+    expect(ledger(["daemon", "--health", "--root", root]).code).toBe(1);
+  });
+
+  it("--help never loads DuckDB", () => {
+    // Run the bin with --help and, as the process exits, list the native libraries it mapped.
+    const script = `
+      process.on("exit", () => {
+        const maps = require("node:fs").readFileSync("/proc/self/maps", "utf8");
+        process.stderr.write(maps.includes("duckdb") ? "DUCKDB LOADED" : "no duckdb");
+      });
+      process.argv = [process.argv[0], "ledger", "--help"];
+      import(${JSON.stringify(BIN)});
+    `;
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    expect(r.stdout).toMatch(/Commands:/);
+    expect(r.stderr).toBe("no duckdb");
+  });
+
+  it("events --follow prints events as another process appends them", async () => {
+    const root = tempRoot();
+    ledger(["emit", "--event-type", "run.started", "--run-id", "first", "--root", root]);
+    const follow = ledgerLive(["events", "--follow", "--root", root]);
+    try {
+      await follow.waitFor(/run\.started\s+first/);
+      ledger(["emit", "--event-type", "run.started", "--run-id", "second", "--root", root]);
+      await follow.waitFor(/run\.started\s+second/);
+    } finally {
+      follow.child.kill("SIGTERM");
+    }
+  });
+});

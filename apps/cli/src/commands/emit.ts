@@ -1,0 +1,35 @@
+import type { CommandModule } from "yargs";
+import type { GlobalArgs } from "../global-args.js";
+
+export interface EmitArgs extends GlobalArgs {
+  "event-type"?: string;
+  "run-id"?: string;
+  json?: string;
+  durability?: string;
+  /** The event's own fields, as `--field-name value` (kebab-case becomes snake_case). */
+  [field: string]: unknown;
+}
+
+export const emitCommand: CommandModule<GlobalArgs, EmitArgs> = {
+  command: "emit",
+  describe: "append events: one from flags or --json, or NDJSON on stdin (all validated first)",
+  builder: (y) =>
+    y
+      .option("event-type", { type: "string", describe: "event type, e.g. run.created" })
+      .option("run-id", { type: "string", describe: "run id (run-scoped types)" })
+      .option("json", { type: "string", describe: "the whole event as JSON" })
+      .option("durability", {
+        choices: ["fsync", "batch", "none"],
+        default: "fsync",
+        describe: "what an acknowledged event survives",
+      })
+      // The event's fields are flags named after them, so they cannot be listed here.
+      .strict(false)
+      .parserConfiguration({ "parse-numbers": false, "parse-positional-numbers": false })
+      .example(
+        "$0 emit --event-type run.created --run-id test-123 --run-type baseline --config '{}' --data-fingerprint test-fp",
+        "",
+      )
+      .example("cat events.ndjson | $0 emit", "a batch: nothing is written unless every line is valid"),
+  handler: async (args) => (await import("../handlers/emit.js")).emit(args),
+};

@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import { assertSafeId, defaultCatalogue, type EventDefinition, resolveRoot } from "@ledger/schema";
+import { type Durability, type EventInputLike, openWriter } from "@ledger/writer";
+import type { EmitArgs } from "../commands/emit.js";
+import { UsageError, UserError } from "../errors.js";
+import { out } from "../output/print.js";
+
+const RESERVED = new Set([
+  "_",
+  "$0",
+  "root",
+  "json",
+  "event-type",
+  "eventType",
+  "run-id",
+  "runId",
+  "durability",
+  "help",
+  "version",
+]);
+
+/** Turns a flag's text into what the type's schema expects for that field. */
+function coerce(definition: EventDefinition | undefined, field: string, raw: unknown): unknown {
+  if (typeof raw !== "string") return raw;
+  const schema = (
+    definition?.schema.properties as Record<string, { type?: string; anyOf?: unknown }> | undefined
+  )?.[field];
+  const type = schema?.type;
+  try {
+    if (type === "object" || type === "array") return JSON.parse(raw);
+    if (type === "integer" || type === "number") return raw.trim() === "" ? raw : Number(raw);
+    if (type === "boolean") return raw === "true" ? true : raw === "false" ? false : raw;
+  } catch {
+    throw new UserError(
+      "LEDGER_BAD_FLAG",
+      `--${field.replaceAll("_", "-")} is not valid JSON: ${raw.slice(0, 80)}`,
+    );
+  }
+  return raw;
+}
+
+function fromFlags(args: EmitArgs): Record<string, unknown> {
+  const type = args["event-type"];
+  if (!type) throw new UsageError("--event-type is required (or pass --json, or NDJSON on stdin)");
+  const definition = defaultCatalogue().get(type);
+  const event: Record<string, unknown> = { event_type: type };
+  if (args["run-id"] !== undefined) event.run_id = String(args["run-id"]);
+  for (const [key, value] of Object.entries(args)) {
+    if (RESERVED.has(key) || /[A-Z]/.test(key)) continue; // yargs adds camelCase twins
+    const field = key.replaceAll("-", "_");
+    event[field] = coerce(definition, field, value);
+  }
+  return event;
+}
+
+function fromStdin(): Record<string, unknown>[] {
+  const text = readFileSync(0, "utf8");
+  const events: Record<string, unknown>[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    try {
+      const value = JSON.parse(line) as unknown;
+      if (typeof value !== "object" || value === null || Array.isArray(value))
+        throw new Error("not a JSON object");
+      events.push(value as Record<string, unknown>);
+    } catch (error) {
+      throw new UserError("LEDGER_BAD_INPUT", `stdin line ${i + 1}: ${(error as Error).message}`);
+    }
+  });
+  if (events.length === 0) throw new UserError("LEDGER_BAD_INPUT", "stdin held no events");
+  return events;
+}
+
+export async function emit(args: EmitArgs): Promise<void> {
+  let events: Record<string, unknown>[];
+  if (args.json !== undefined) {
+    try {
+      events = [JSON.parse(args.json) as Record<string, unknown>];
+    } catch (error) {
+      throw new UserError("LEDGER_BAD_INPUT", `--json: ${(error as Error).message}`);
+    }
+  } else if (args["event-type"] === undefined && !process.stdin.isTTY) {
+    events = fromStdin();
+  } else {
+    events = [fromFlags(args)];
+  }
+  // Every event is checked before any is written, so a bad line leaves the log untouched.
+  const catalogue = defaultCatalogue();
+  events.forEach((event, i) => {
+    const where = events.length > 1 ? `line ${i + 1}: ` : "";
+    if (typeof event.run_id === "string" && event.run_id !== "") {
+      try {
+        assertSafeId(event.run_id, "run id");
+      } catch (error) {
+        throw new UserError("LEDGER_INVALID_ID", `${where}${(error as Error).message}`);
+      }
+    }
+    const probe: Record<string, unknown> = {
+      event_id: "01J00000000000000000000000",
+      timestamp_ms: 0,
+      ...event,
+    };
+    probe.schema_version ??= catalogue.latestVersion(String(event.event_type));
+    const result = catalogue.validate(probe);
+    if (!result.ok) {
+      throw new UserError("LEDGER_SCHEMA_INVALID", `${where}${result.summary}`);
+    }
+  });
+  const writer = await openWriter({
+    root: resolveRoot(args.root),
+    durability: args.durability as Durability,
+  });
+  try {
+    const appended = await writer.appendMany(events as EventInputLike[]);
+    for (const a of appended) out(a.event.event_id);
+  } finally {
+    await writer.close();
+  }
+}
