@@ -118,6 +118,9 @@ describe("ledger", () => {
       /--since "yesterday-ish"/,
     );
     expect(ledger(["daemon", "--health", "--root", root]).code).toBe(1);
+    const open = ledger(["serve", "--host", "0.0.0.0", "--root", root]);
+    expect(open.code).toBe(1);
+    expect(open.stderr).toMatch(/pass --token/);
   });
 
   it("--help never loads DuckDB", () => {

@@ -50,6 +50,11 @@ export interface FollowLogOptions extends ReadLogOptions {
   pollMs?: number;
   /** Start at the current end of the log instead of its beginning. @default false */
   fromEnd?: boolean;
+  /**
+   * Called once, when everything already in the log has been yielded and the reader starts
+   * waiting for appends: the switch from replay to live, on the same cursor.
+   */
+  onCaughtUp?: () => void;
 }
 
 const CHUNK = 256 * 1024;
@@ -79,6 +84,7 @@ export async function* followLog(options: FollowLogOptions): AsyncGenerator<LogR
     for (const f of listLogFiles(events, options.fromDay))
       offsets.set(key(f), f.compressed ? Infinity : (sizeOf(f.path) ?? 0));
   const waker = new LogWaker(events, options.pollMs ?? 250, options.signal);
+  let caughtUp = false;
   try {
     while (!options.signal?.aborted) {
       for (const file of listLogFiles(events, options.fromDay, options.toDay)) {
@@ -97,6 +103,10 @@ export async function* followLog(options: FollowLogOptions): AsyncGenerator<LogR
           next = await reader.next();
         }
         offsets.set(key(file), next.value);
+      }
+      if (!caughtUp) {
+        caughtUp = true;
+        options.onCaughtUp?.();
       }
       await waker.wait();
     }

@@ -7,6 +7,7 @@ import { queryCommand } from "./query.js";
 import { rebuildIndexCommand } from "./rebuild-index.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
+import { serveCommand } from "./serve.js";
 
 /**
  * Every `ledger` command, one module per file. Modules only declare flags; their handlers import
@@ -22,4 +23,5 @@ export const commands: CommandModule<any, any>[] = [
   queryCommand,
   rebuildIndexCommand,
   daemonCommand,
+  serveCommand,
 ];

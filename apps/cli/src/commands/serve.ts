@@ -1,0 +1,26 @@
+import type { CommandModule } from "yargs";
+import type { GlobalArgs } from "../global-args.js";
+
+export interface ServeArgs extends GlobalArgs {
+  host: string;
+  port: number;
+  token?: string;
+}
+
+export const serveCommand: CommandModule<GlobalArgs, ServeArgs> = {
+  command: "serve",
+  describe: "HTTP API (runs, run, events as NDJSON or live SSE) and a web page",
+  builder: (y) =>
+    y
+      .option("host", {
+        type: "string",
+        default: "127.0.0.1",
+        describe: "address to bind; anything else needs --token",
+      })
+      .option("port", { type: "number", default: 8765 })
+      .option("token", {
+        type: "string",
+        describe: "require Authorization: Bearer <token> (default: $LEDGER_TOKEN)",
+      }),
+  handler: async (args) => (await import("../handlers/serve.js")).serve(args),
+};

@@ -1,0 +1,37 @@
+import { resolveRoot } from "@ledger/schema";
+import type { ServeArgs } from "../commands/serve.js";
+import { UserError } from "../errors.js";
+import { out } from "../output/print.js";
+import { createLedgerServer } from "../server/server.js";
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+export async function serve(args: ServeArgs): Promise<void> {
+  const token = args.token ?? process.env.LEDGER_TOKEN;
+  if (!LOOPBACK.has(args.host) && !token) {
+    throw new UserError(
+      "LEDGER_TOKEN_REQUIRED",
+      `binding ${args.host} exposes the index beyond this machine: pass --token`,
+    );
+  }
+  const server = createLedgerServer({ root: resolveRoot(args.root), ...(token ? { token } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new UserError(
+          "LEDGER_LISTEN_FAILED",
+          `cannot listen on ${args.host}:${args.port}: ${error.code ?? error.message}`,
+        ),
+      ),
+    );
+    server.listen(args.port, args.host, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : args.port;
+  out(`ledger serving http://${args.host}:${port}/ ${token ? "(bearer token required)" : ""}`.trimEnd());
+  await new Promise<void>((resolve) => {
+    const stop = () => server.close(() => resolve());
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+}
