@@ -83,20 +83,22 @@ describe("ledger serve", () => {
     const root = tempRoot();
     await seed(root, "run-a", 3);
     const base = await start(root);
-    const list = await (await fetch(`${base}/runs?status=running`)).json();
+    const list = (await (await fetch(`${base}/runs?status=running`)).json()) as {
+      runs: { run_id: string }[];
+    };
     expect(list.runs.map((r: { run_id: string }) => r.run_id)).toEqual(["run-a"]);
-    const detail = await (await fetch(`${base}/runs/run-a`)).json();
+    const detail = (await (await fetch(`${base}/runs/run-a`)).json()) as Record<string, unknown>;
     expect(detail).toMatchObject({ run: { run_id: "run-a", status: "running" }, trials: 3 });
     expect((await fetch(`${base}/runs/nope`)).status).toBe(404);
     expect((await fetch(`${base}/runs/..%2F..%2Fetc`)).status).toBe(400);
     for (const injection of ["x' OR '1'='1", "'; DROP TABLE runs_d; --"]) {
       const r = await fetch(`${base}/runs?type=${encodeURIComponent(injection)}`);
       expect(r.status).toBe(200);
-      expect((await r.json()).runs).toEqual([]);
+      expect(((await r.json()) as { runs: unknown[] }).runs).toEqual([]);
     }
     expect((await fetch(`${base}/runs?status=${encodeURIComponent("x' OR 1=1 --")}`)).status).toBe(400);
     expect((await fetch(`${base}/runs?limit=1;DELETE`)).status).toBe(400);
-    expect((await (await fetch(`${base}/runs`)).json()).runs).toHaveLength(1);
+    expect(((await (await fetch(`${base}/runs`)).json()) as { runs: unknown[] }).runs).toHaveLength(1);
   });
 
   it("needs the bearer token when one is set", async () => {
