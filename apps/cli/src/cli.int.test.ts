@@ -150,4 +150,31 @@ describe("ledger", () => {
       follow.child.kill("SIGTERM");
     }
   });
+
+  it("doctor passes a healthy ledger and names each problem it finds", async () => {
+    const root = tempRoot();
+    ledger(["demo", "--runs", "2", "--root", root]);
+    const healthy = ledger(["doctor", "--json", "--root", root]);
+    expect(healthy.code).toBe(0);
+    expect(JSON.parse(healthy.stdout)).toMatchObject({ ok: true });
+    const { appendFileSync, readdirSync, chmodSync } = await import("node:fs");
+    const day = readdirSync(`${root}/events`).find((d) => d.startsWith("day="))!;
+    const part = `${root}/events/${day}/part-000001.jsonl`;
+    const line = (await import("node:fs")).readFileSync(part, "utf8").split("\n")[0];
+    appendFileSync(part, `${line}\n{"broken\n`); // a duplicate and a malformed line
+    ledger(["rebuild-index", "--root", root]);
+    appendFileSync(part, '{"event_type":"run.started","run_id":"late"}\n{"torn'); // not yet indexed, then torn
+    chmodSync(part, 0o644);
+    const sick = ledger(["doctor", "--json", "--root", root]);
+    expect(sick.code).toBe(1);
+    const report = JSON.parse(sick.stdout) as { checks: { name: string; ok: boolean }[] };
+    expect(
+      report.checks
+        .filter((c) => !c.ok)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["duplicate event ids", "index lag", "permissions", "quarantine", "torn tails"].sort());
+    expect(report.checks.find((c) => c.name === "parity")?.ok).toBe(true);
+    expect(sick.stderr).toMatch(/^ledger: 5 problem\(s\): .*\[LEDGER_DOCTOR_PROBLEMS\]\n$/);
+  });
 });

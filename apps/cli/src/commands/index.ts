@@ -1,6 +1,7 @@
 import type { CommandModule } from "yargs";
 import { daemonCommand } from "./daemon.js";
 import { demoCommand } from "./demo.js";
+import { doctorCommand } from "./doctor.js";
 import { emitCommand } from "./emit.js";
 import { eventsCommand } from "./events.js";
 import { queryCommand } from "./query.js";
@@ -24,4 +25,5 @@ export const commands: CommandModule<any, any>[] = [
   rebuildIndexCommand,
   daemonCommand,
   serveCommand,
+  doctorCommand,
 ];

@@ -1,0 +1,156 @@
+import { closeSync, createReadStream, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { createGunzip } from "node:zlib";
+import { type IndexReader, measureLag } from "@ledger/indexer";
+import { ledgerPaths } from "@ledger/schema";
+import { FileLock, type LogFile, listLogFiles } from "@ledger/writer";
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  items?: unknown[];
+}
+
+/** Part files ending in an unfinished line that no live writer is finishing. */
+export function tornTails(files: LogFile[]): Check {
+  const torn: { file: string; bytes: number }[] = [];
+  for (const file of files) {
+    if (file.compressed) continue;
+    const fd = openSync(file.path, "r");
+    try {
+      const size = fstatSync(fd).size;
+      if (size === 0) continue;
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] === 10) continue;
+      const lock = FileLock.owner(file.path);
+      if (lock && lock.pid !== process.pid && isAlive(lock.pid)) continue; // mid-append
+      torn.push({ file: file.rel, bytes: size });
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return {
+    name: "torn tails",
+    ok: torn.length === 0,
+    detail:
+      torn.length === 0
+        ? "every part file ends in a complete line"
+        : `${torn.length} part files end mid-line (the next writer to open them will quarantine the tail)`,
+    items: torn,
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Log files and folders readable by anyone but their owner. */
+export function permissions(root: string, files: LogFile[]): Check {
+  const events = ledgerPaths(root).events;
+  const paths = [
+    events,
+    ...new Set(files.map((f) => join(events, f.rel.split("/")[0] ?? ""))),
+    ...files.map((f) => f.path),
+  ];
+  const open = paths
+    .filter((p) => existsSync(p) && (statSync(p).mode & 0o077) !== 0)
+    .map((p) => ({ path: p, mode: (statSync(p).mode & 0o777).toString(8) }));
+  return {
+    name: "permissions",
+    ok: open.length === 0,
+    detail:
+      open.length === 0 ? "log files 0600, folders 0700" : `${open.length} log paths are open to other users`,
+    items: open,
+  };
+}
+
+async function countLines(file: LogFile, upTo: number): Promise<number> {
+  let lines = 0;
+  let seen = 0;
+  const stream = file.compressed
+    ? createReadStream(file.path).pipe(createGunzip())
+    : createReadStream(file.path, { end: Math.max(0, upTo - 1) });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const part = chunk.subarray(0, Math.max(0, Math.min(chunk.length, upTo - seen)));
+    for (let i = part.indexOf(10); i !== -1; i = part.indexOf(10, i + 1)) lines++;
+    seen += chunk.length;
+    if (seen >= upTo) break;
+  }
+  return lines;
+}
+
+/** Index state: quarantine, duplicates, lag, and whether the indexed lines all add up. */
+export async function indexChecks(reader: IndexReader, files: LogFile[]): Promise<Check[]> {
+  if (!reader.exists()) {
+    return [{ name: "index", ok: false, detail: "no index published yet: run `ledger rebuild-index`" }];
+  }
+  const checkpoints = new Map<string, number>();
+  for (const row of await reader.query("SELECT file, bytes FROM ingest_checkpoints")) {
+    checkpoints.set(String(row.file), Number(row.bytes));
+  }
+  const [counts] = await reader.query(
+    `SELECT (SELECT count(*) FROM event_pointers)::BIGINT AS events,
+            (SELECT count(*) FROM quarantine)::BIGINT AS quarantined,
+            (SELECT count(*) FROM duplicate_events)::BIGINT AS duplicates`,
+  );
+  const events = Number(counts?.events);
+  const quarantined = Number(counts?.quarantined);
+  const duplicates = Number(counts?.duplicates);
+  const quarantineItems = await reader.query(
+    "SELECT file, byte_offset, kind, reason FROM quarantine ORDER BY file, byte_offset LIMIT 20",
+  );
+  const duplicateItems = await reader.query(
+    "SELECT event_id, count(*) AS repeats FROM duplicate_events GROUP BY event_id ORDER BY repeats DESC LIMIT 20",
+  );
+  const lag = measureLag(files, (f) => checkpoints.get(f));
+  let lines = 0;
+  for (const file of files) {
+    const name = file.compressed ? file.rel.slice(0, -3) : file.rel;
+    const upTo = checkpoints.get(name) ?? 0;
+    if (upTo > 0) lines += await countLines(file, file.compressed ? Number.POSITIVE_INFINITY : upTo);
+  }
+  return [
+    {
+      name: "quarantine",
+      ok: quarantined === 0,
+      detail:
+        quarantined === 0
+          ? "no line failed to parse or validate"
+          : `${quarantined} lines quarantined (see the quarantine table)`,
+      items: quarantineItems,
+    },
+    {
+      name: "duplicate event ids",
+      ok: duplicates === 0,
+      detail:
+        duplicates === 0
+          ? "every event id is unique"
+          : `${duplicates} lines repeat an event id already indexed`,
+      items: duplicateItems,
+    },
+    {
+      name: "index lag",
+      ok: lag.bytes === 0,
+      detail:
+        lag.bytes === 0
+          ? "the index holds the whole log"
+          : `${lag.events} events (${lag.bytes} bytes) not yet indexed`,
+    },
+    {
+      name: "parity",
+      ok: lines === events + quarantined + duplicates,
+      detail: `${lines} lines in the indexed part of the log; index: ${events} events + ${quarantined} quarantined + ${duplicates} duplicates`,
+    },
+  ];
+}
+
+export function logFiles(root: string): LogFile[] {
+  return listLogFiles(ledgerPaths(root).events);
+}

@@ -1,0 +1,32 @@
+import { openIndexReader } from "@ledger/indexer";
+import { resolveRoot } from "@ledger/schema";
+import type { DoctorArgs } from "../commands/doctor.js";
+import { UserError } from "../errors.js";
+import { dim, green, out, red } from "../output/print.js";
+import { type Check, indexChecks, logFiles, permissions, tornTails } from "./doctor-checks.js";
+
+export async function doctor(args: DoctorArgs): Promise<void> {
+  const root = resolveRoot(args.root);
+  const files = logFiles(root);
+  const reader = openIndexReader({ root });
+  let checks: Check[];
+  try {
+    checks = [tornTails(files), permissions(root, files), ...(await indexChecks(reader, files))];
+  } finally {
+    reader.close();
+  }
+  const problems = checks.filter((c) => !c.ok);
+  if (args.json) out(JSON.stringify({ ok: problems.length === 0, root, checks }));
+  else {
+    for (const c of checks) {
+      out(`${c.ok ? green("ok  ") : red("FAIL")}  ${c.name}: ${c.detail}`);
+      if (!c.ok) for (const item of (c.items ?? []).slice(0, 5)) out(dim(`        ${JSON.stringify(item)}`));
+    }
+  }
+  if (problems.length > 0) {
+    throw new UserError(
+      "LEDGER_DOCTOR_PROBLEMS",
+      `${problems.length} problem(s): ${problems.map((p) => p.name).join(", ")}`,
+    );
+  }
+}
