@@ -1,2 +1,15 @@
-// The legacy adapter is built in its own issue; until then it exports nothing rather than pretend to work.
-export {};
+export { type BackfillOptions, type BackfillProgress, type BackfillReport, backfill } from "./backfill.js";
+export {
+  type Conflict,
+  type Difference,
+  DualMode,
+  type DualModeOptions,
+  openDualMode,
+  type RunFilter,
+  type RunRow,
+  type Source,
+} from "./dual-mode.js";
+export { LegacyDatabaseError, LegacyLayoutError } from "./errors.js";
+export { generateLegacyDb, type LegacyFixtureOptions } from "./fixture.js";
+export { defaultLegacyLayout, type LegacyLayout } from "./layout.js";
+export { legacyEventId } from "./legacy-ids.js";

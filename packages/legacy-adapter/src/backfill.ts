@@ -1,0 +1,239 @@
+import { type DuckDBConnection, DuckDBInstance, listValue } from "@duckdb/node-api";
+import { assertSafeId } from "@ledger/schema";
+import { type EventInputLike, openWriter, readLog } from "@ledger/writer";
+import { LegacyDatabaseError } from "./errors.js";
+import { defaultLegacyLayout, ident, type LegacyLayout, STATUS_SQL, tableRef } from "./layout.js";
+import { legacyEventId } from "./legacy-ids.js";
+
+export interface BackfillOptions {
+  legacyDb: string;
+  root: string;
+  /** Only runs created before the cutover are backfilled: the rest belong to the new log. */
+  cutover: Date;
+  /** @default defaultLegacyLayout */
+  layout?: LegacyLayout;
+  /** Runs per database read and per writer batch. @default 500 */
+  batchRuns?: number;
+  onProgress?: (progress: BackfillProgress) => void;
+}
+
+export interface BackfillProgress {
+  runsDone: number;
+  runsTotal: number;
+  eventsWritten: number;
+  eventsSkipped: number;
+}
+
+export interface BackfillReport extends BackfillProgress {
+  /** Legacy runs whose id is not a safe ledger id; they cannot be written and are listed here. */
+  rejected: { run_id: string; reason: string }[];
+}
+
+type Row = Record<string, unknown>;
+
+const ms = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+
+/**
+ * Writes the legacy runs created before the cutover into the event log as ordinary events, with
+ * their original timestamps, through `@ledger/writer`. Event ids come from legacy keys, so the
+ * log is read first and every event already there is skipped: a second run writes nothing, and
+ * an interrupted run resumes where it stopped.
+ */
+export async function backfill(options: BackfillOptions): Promise<BackfillReport> {
+  const layout = options.layout ?? defaultLegacyLayout;
+  const cutoverMs = options.cutover.getTime();
+  // What an earlier (perhaps interrupted) backfill already wrote: only legacy-keyed ids match.
+  const present = new Set<string>();
+  for await (const { event } of readLog({ root: options.root })) {
+    if (event.timestamp_ms < cutoverMs) present.add(event.event_id);
+  }
+  const instance = await DuckDBInstance.create(":memory:");
+  const c = await instance.connect();
+  const report: BackfillReport = {
+    runsDone: 0,
+    runsTotal: 0,
+    eventsWritten: 0,
+    eventsSkipped: 0,
+    rejected: [],
+  };
+  const writer = await openWriter({ root: options.root });
+  try {
+    try {
+      await c.run(`ATTACH '${options.legacyDb.replaceAll("'", "''")}' AS legacy (READ_ONLY)`);
+    } catch (error) {
+      throw new LegacyDatabaseError(
+        `cannot open the legacy database: ${(error as Error).message.split("\n")[0]}`,
+      );
+    }
+    const r = layout.runs.columns;
+    const runsSql = `SELECT ${ident(r.run_id)}::VARCHAR AS run_id, ${ident(r.run_type)}::VARCHAR AS run_type,
+        ${STATUS_SQL(ident(r.status))} AS status, epoch_ms(${ident(r.created_at)}::TIMESTAMP) AS created_ms,
+        epoch_ms(${ident(r.started_at)}::TIMESTAMP) AS started_ms, epoch_ms(${ident(r.completed_at)}::TIMESTAMP) AS completed_ms,
+        ${ident(r.config)}::VARCHAR AS config, ${ident(r.data_fingerprint)}::VARCHAR AS data_fingerprint,
+        ${ident(r.exit_code)}::INTEGER AS exit_code
+      FROM ${tableRef(layout.runs.table)} WHERE ${ident(r.created_at)} < epoch_ms($cutover::BIGINT)`;
+    const total = await c.runAndReadAll(`SELECT count(*) FROM (${runsSql})`, { cutover: cutoverMs });
+    report.runsTotal = Number(total.getRows()[0]?.[0] ?? 0);
+    const batch = options.batchRuns ?? 500;
+    for (let offset = 0; offset < report.runsTotal; offset += batch) {
+      const runs = (
+        await c.runAndReadAll(`${runsSql} ORDER BY created_ms, run_id LIMIT ${batch} OFFSET ${offset}`, {
+          cutover: cutoverMs,
+        })
+      ).getRowObjectsJson() as Row[];
+      const ids = runs.map((run) => String(run.run_id));
+      const children = await childRows(c, layout, ids);
+      const events: EventInputLike[] = [];
+      for (const run of runs) {
+        const runId = String(run.run_id);
+        try {
+          assertSafeId(runId, "run id");
+        } catch (error) {
+          report.rejected.push({ run_id: runId, reason: (error as Error).message });
+          continue;
+        }
+        for (const event of runEvents(run, children.get(runId) ?? emptyChildren(), layout)) {
+          if (present.has(event.event_id as string)) report.eventsSkipped++;
+          else events.push(event);
+        }
+      }
+      if (events.length > 0) await writer.appendMany(events);
+      report.eventsWritten += events.length;
+      report.runsDone += runs.length;
+      options.onProgress?.({ ...report });
+    }
+  } finally {
+    await writer.close();
+    c.closeSync();
+    instance.closeSync();
+  }
+  return report;
+}
+
+interface Children {
+  phases: Row[];
+  trials: Row[];
+  baselines: Row[];
+}
+const emptyChildren = (): Children => ({ phases: [], trials: [], baselines: [] });
+
+async function childRows(
+  c: DuckDBConnection,
+  layout: LegacyLayout,
+  runIds: string[],
+): Promise<Map<string, Children>> {
+  const byRun = new Map<string, Children>();
+  const get = (id: string) => {
+    let entry = byRun.get(id);
+    if (!entry) byRun.set(id, (entry = emptyChildren()));
+    return entry;
+  };
+  const p = layout.phases.columns;
+  const phases = await c.runAndReadAll(
+    `SELECT ${ident(p.run_id)}::VARCHAR AS run_id, ${ident(p.phase)}::VARCHAR AS phase, ${ident(p.phase_order)}::INTEGER AS phase_order,
+            epoch_ms(${ident(p.started_at)}::TIMESTAMP) AS started_ms, epoch_ms(${ident(p.completed_at)}::TIMESTAMP) AS completed_ms,
+            ${ident(p.duration_ms)}::DOUBLE AS duration_ms
+     FROM ${tableRef(layout.phases.table)} WHERE ${ident(p.run_id)} IN (SELECT unnest($ids))`,
+    { ids: listValue(runIds) },
+  );
+  for (const row of phases.getRowObjectsJson() as Row[]) get(String(row.run_id)).phases.push(row);
+  const t = layout.trials;
+  const trials = await c.runAndReadAll(
+    `SELECT ${ident(t.columns.run_id)}::VARCHAR AS run_id, ${ident(t.columns.trial_id)}::VARCHAR AS trial_id,
+            ${ident(t.columns.params)}::VARCHAR AS params, epoch_ms(${ident(t.columns.recorded_at)}::TIMESTAMP) AS recorded_ms,
+            ${t.metrics.map((m) => `${ident(m)}::DOUBLE AS ${ident(m)}`).join(", ")}
+     FROM ${tableRef(t.table)} WHERE ${ident(t.columns.run_id)} IN (SELECT unnest($ids))`,
+    { ids: listValue(runIds) },
+  );
+  for (const row of trials.getRowObjectsJson() as Row[]) get(String(row.run_id)).trials.push(row);
+  const b = layout.baselines;
+  const baselines = await c.runAndReadAll(
+    `SELECT ${ident(b.columns.run_id)}::VARCHAR AS run_id, ${ident(b.columns.baseline_id)}::VARCHAR AS baseline_id,
+            epoch_ms(${ident(b.columns.completed_at)}::TIMESTAMP) AS completed_ms,
+            ${b.metrics.map((m) => `${ident(m)}::DOUBLE AS ${ident(m)}`).join(", ")}
+     FROM ${tableRef(b.table)} WHERE ${ident(b.columns.run_id)} IN (SELECT unnest($ids))`,
+    { ids: listValue(runIds) },
+  );
+  for (const row of baselines.getRowObjectsJson() as Row[]) get(String(row.run_id)).baselines.push(row);
+  return byRun;
+}
+
+function metricsOf(row: Row, names: string[]): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const m of names) if (row[m] !== null && row[m] !== undefined) metrics[m] = Number(row[m]);
+  return metrics;
+}
+
+function parseObject(text: unknown): Record<string, unknown> {
+  if (typeof text !== "string") return {};
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : { value };
+  } catch {
+    return { legacy_text: text };
+  }
+}
+
+/** The events a legacy run becomes, in the order its job would have emitted them. */
+function runEvents(run: Row, children: Children, layout: LegacyLayout): EventInputLike[] {
+  const runId = String(run.run_id);
+  const created = ms(run.created_ms) ?? 0;
+  const started = ms(run.started_ms);
+  const completed = ms(run.completed_ms);
+  const events: EventInputLike[] = [];
+  const push = (type: string, at: number, key: string, fields: Record<string, unknown>) =>
+    events.push({
+      event_type: type,
+      event_id: legacyEventId(at, `${runId}/${type}/${key}`),
+      timestamp_ms: at,
+      run_id: runId,
+      seq: events.length + 1,
+      ...fields,
+    });
+  push("run.created", created, "", {
+    run_type: String(run.run_type ?? "legacy"),
+    config: parseObject(run.config),
+    data_fingerprint: String(run.data_fingerprint ?? "legacy-unknown"),
+  });
+  if (started !== undefined) push("run.started", started, "", {});
+  const phases = [...children.phases].sort((a, b) => Number(a.phase_order) - Number(b.phase_order));
+  for (const p of phases) {
+    const phase = String(p.phase);
+    push("phase.started", ms(p.started_ms) ?? started ?? created, phase, {
+      phase,
+      phase_order: Number(p.phase_order ?? 0),
+    });
+    if (ms(p.completed_ms) !== undefined) {
+      push("phase.completed", ms(p.completed_ms)!, phase, {
+        phase,
+        duration_ms: Math.max(0, Number(p.duration_ms ?? 0)),
+        output_summary: {},
+      });
+    }
+  }
+  for (const t of children.trials) {
+    push("trial.recorded", ms(t.recorded_ms) ?? started ?? created, String(t.trial_id), {
+      trial_id: String(t.trial_id),
+      params: parseObject(t.params),
+      metrics: metricsOf(t, layout.trials.metrics),
+    });
+  }
+  for (const b of children.baselines) {
+    push("baseline.completed", ms(b.completed_ms) ?? completed ?? created, String(b.baseline_id), {
+      baseline_id: String(b.baseline_id),
+      metrics: metricsOf(b, layout.baselines.metrics),
+    });
+  }
+  const status = String(run.status);
+  if (completed !== undefined && (status === "succeeded" || status === "failed" || status === "cancelled")) {
+    push("run.completed", completed, "", {
+      status,
+      summary: { backfilled_from: "legacy" },
+      artifact_paths: [],
+      ...(run.exit_code !== null && run.exit_code !== undefined ? { exit_code: Number(run.exit_code) } : {}),
+    });
+  }
+  return events;
+}
