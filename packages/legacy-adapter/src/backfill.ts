@@ -124,8 +124,8 @@ async function childRows(
 ): Promise<Map<string, Children>> {
   const byRun = new Map<string, Children>();
   const get = (id: string) => {
-    let entry = byRun.get(id);
-    if (!entry) byRun.set(id, (entry = emptyChildren()));
+    const entry = byRun.get(id) ?? emptyChildren();
+    byRun.set(id, entry);
     return entry;
   };
   const p = layout.phases.columns;
