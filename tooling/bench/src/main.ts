@@ -1,4 +1,5 @@
 import { indexerSuite } from "./suites/indexer.js";
+import { legacySuite } from "./suites/legacy.js";
 import { validateSuite } from "./suites/validate.js";
 import { writerSuite } from "./suites/writer.js";
 
@@ -7,6 +8,7 @@ const suites: Record<string, (runs: number) => Promise<void>> = {
   validate: validateSuite,
   writer: writerSuite,
   indexer: indexerSuite,
+  legacy: legacySuite,
 };
 
 const args = process.argv.slice(2);

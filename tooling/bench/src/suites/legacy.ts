@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openIndexer } from "@ledger/indexer";
+import { generateLegacyDb, openDualMode } from "@ledger/legacy-adapter";
+import { writeLog } from "../../../../packages/indexer/src/test-support/workload.js";
+import { median, percentile } from "../harness/stats.js";
+import { printTable, type Row } from "../harness/table.js";
+
+const CUTOVER = Date.UTC(2026, 2, 1);
+
+/** 100,000 runs after the cutover in the new log: created, started, completed. */
+function* newRuns(count: number): Generator<Record<string, unknown>> {
+  for (let i = 0; i < count; i++) {
+    const t = CUTOVER + i * 60_000;
+    const run_id = `new-${String(i).padStart(6, "0")}`;
+    const id = (k: number) => `01K${String(i * 3 + k).padStart(23, "0")}`;
+    yield {
+      event_id: id(0),
+      event_type: "run.created",
+      schema_version: 1,
+      timestamp_ms: t,
+      run_id,
+      seq: 1,
+      run_type: "optimize",
+      config: {},
+      data_fingerprint: "fp",
+    };
+    yield {
+      event_id: id(1),
+      event_type: "run.started",
+      schema_version: 1,
+      timestamp_ms: t + 1000,
+      run_id,
+      seq: 2,
+    };
+    yield {
+      event_id: id(2),
+      event_type: "run.completed",
+      schema_version: 1,
+      timestamp_ms: t + 9000,
+      run_id,
+      seq: 3,
+      status: i % 9 === 0 ? "failed" : "succeeded",
+      summary: {},
+      artifact_paths: [],
+    };
+  }
+}
+
+export async function legacySuite(runs: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "ledger-bench-legacy-"));
+  try {
+    const legacyDb = join(dir, "legacy.duckdb");
+    await generateLegacyDb({
+      path: legacyDb,
+      runs: 100_000,
+      from: new Date(Date.UTC(2025, 0, 1)),
+      to: new Date(CUTOVER),
+      cutover: new Date(CUTOVER),
+    });
+    const root = join(dir, "root");
+    writeLog(root, newRuns(100_000));
+    const indexer = await openIndexer({ root });
+    await indexer.rebuild();
+    await indexer.close();
+    const dual = await openDualMode({ legacyDb, root, cutover: new Date(CUTOVER) });
+    const rows: Row[] = [];
+    try {
+      const cases: [string, Parameters<typeof dual.queryRuns>[0]][] = [
+        ["queryRuns latest 100", { limit: 100 }],
+        ["queryRuns failed, 1000", { status: "failed", limit: 1000 }],
+        [
+          "queryRuns 2 days across the cutover",
+          { createdFrom: CUTOVER - 86_400_000, createdTo: CUTOVER + 86_400_000, limit: 5000 },
+        ],
+      ];
+      for (const [name, filter] of cases) {
+        await dual.queryRuns(filter); // warm the page cache
+        const times: number[] = [];
+        for (let i = 0; i < Math.max(10, runs * 4); i++) {
+          const started = performance.now();
+          await dual.queryRuns(filter);
+          times.push(performance.now() - started);
+        }
+        times.sort((a, b) => a - b);
+        rows.push({
+          name,
+          rate: 1000 / median(times),
+          p50: median(times),
+          p99: percentile(times, 0.99),
+          note: "100k legacy + 100k new runs",
+        });
+      }
+    } finally {
+      dual.close();
+    }
+    printTable("dual-mode queries (target p50 <= 100 ms)", "queries/s", rows, rows[0]!.name);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
