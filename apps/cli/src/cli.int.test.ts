@@ -177,4 +177,30 @@ describe("ledger", () => {
     expect(report.checks.find((c) => c.name === "parity")?.ok).toBe(true);
     expect(sick.stderr).toMatch(/^ledger: 5 problem\(s\): .*\[LEDGER_DOCTOR_PROBLEMS\]\n$/);
   });
+
+  it("legacy backfill then compare: parity holds, and each subcommand answers by the cutover", async () => {
+    const root = tempRoot();
+    const { generateLegacyDb } = await import("@ledger/legacy-adapter");
+    const legacyDb = `${root}/legacy.duckdb`;
+    await generateLegacyDb({ path: legacyDb, runs: 120, cutover: new Date("2026-03-01T00:00:00Z") });
+    const flags = ["--legacy-db", legacyDb, "--cutover", "2026-03-01T00:00:00Z", "--root", root];
+    const filled = ledger(["legacy", "backfill", "--json", ...flags]);
+    expect(filled.code).toBe(0);
+    expect(JSON.parse(filled.stdout)).toMatchObject({ eventsSkipped: 0, rejected: [] });
+    expect(JSON.parse(ledger(["legacy", "backfill", "--json", ...flags]).stdout)).toMatchObject({
+      eventsWritten: 0,
+    });
+    expect(ledger(["legacy", "compare", ...flags]).code).toBe(1); // not indexed yet: every run is missing
+    ledger(["rebuild-index", "--root", root]);
+    const parity = ledger(["legacy", "compare", ...flags]);
+    expect(parity.stdout).toMatch(/^parity: /);
+    expect(parity.code).toBe(0);
+    expect(ledger(["legacy", "source", "legacy-eve-2358", ...flags]).stdout).toBe("legacy\n");
+    expect(
+      ledger(["legacy", "runs", "--json", "--limit", "3", ...flags])
+        .stdout.trim()
+        .split("\n"),
+    ).toHaveLength(3);
+    expect(ledger(["legacy", "status", "../x", ...flags]).code).toBe(1);
+  });
 });

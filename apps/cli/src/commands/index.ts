@@ -4,6 +4,7 @@ import { demoCommand } from "./demo.js";
 import { doctorCommand } from "./doctor.js";
 import { emitCommand } from "./emit.js";
 import { eventsCommand } from "./events.js";
+import { legacyCommand } from "./legacy/index.js";
 import { queryCommand } from "./query.js";
 import { rebuildIndexCommand } from "./rebuild-index.js";
 import { runCommand } from "./run.js";
@@ -26,4 +27,5 @@ export const commands: CommandModule<any, any>[] = [
   daemonCommand,
   serveCommand,
   doctorCommand,
+  legacyCommand,
 ];

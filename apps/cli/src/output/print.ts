@@ -33,12 +33,15 @@ function cell(value: unknown): string {
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** A plain aligned table; `format` may colour a cell without breaking the alignment. */
-export function printTable(
-  rows: readonly Record<string, unknown>[],
+export function printTable<T extends object>(
+  rows: readonly T[],
   columns: readonly string[],
   format: Partial<Record<string, (value: unknown) => string>> = {},
 ): void {
-  const cells = rows.map((row) => columns.map((c) => format[c]?.(row[c]) ?? cell(row[c])));
+  const cells = rows.map((row) => {
+    const record = row as Record<string, unknown>;
+    return columns.map((c) => format[c]?.(record[c]) ?? cell(record[c]));
+  });
   const widths = columns.map((c, i) =>
     Math.max(c.length, ...cells.map((r) => (r[i] ?? "").replace(ANSI, "").length)),
   );
