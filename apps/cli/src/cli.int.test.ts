@@ -203,4 +203,74 @@ describe("ledger", () => {
     ).toHaveLength(3);
     expect(ledger(["legacy", "status", "../x", ...flags]).code).toBe(1);
   });
+
+  it("retention gzips sealed days, deletes expired ones, and the index keeps their runs", async () => {
+    const root = tempRoot();
+    const { mkdirSync, writeFileSync, existsSync } = await import("node:fs");
+    const dayAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    let n = 0;
+    for (const [age, runId] of [
+      [200, "ancient"],
+      [30, "month-old"],
+    ] as const) {
+      const t = Date.parse(`${dayAgo(age)}T12:00:00Z`);
+      const lines = [
+        { event_type: "run.created", run_type: "optimize", config: {}, data_fingerprint: "fp" },
+        { event_type: "run.started" },
+        { event_type: "run.completed", status: "succeeded", summary: {}, artifact_paths: [] },
+      ].map((e, i) =>
+        JSON.stringify({
+          event_id: `01JT${String(++n).padStart(22, "0")}`,
+          schema_version: 1,
+          timestamp_ms: t + i,
+          run_id: runId,
+          seq: i + 1,
+          ...e,
+        }),
+      );
+      mkdirSync(`${root}/events/day=${dayAgo(age)}`, { recursive: true, mode: 0o700 });
+      writeFileSync(`${root}/events/day=${dayAgo(age)}/part-000001.jsonl`, `${lines.join("\n")}\n`, {
+        mode: 0o600,
+      });
+    }
+    ledger(["emit", "--event-type", "run.started", "--run-id", "today", "--root", root]);
+    const dry = JSON.parse(
+      ledger([
+        "retention",
+        "--compress-after",
+        "7d",
+        "--delete-after",
+        "90d",
+        "--dry-run",
+        "--json",
+        "--root",
+        root,
+      ]).stdout,
+    );
+    expect(dry).toMatchObject({
+      compress: [`day=${dayAgo(30)}/part-000001.jsonl`],
+      delete: [`day=${dayAgo(200)}`],
+    });
+    expect(existsSync(`${root}/events/day=${dayAgo(200)}`)).toBe(true);
+    const done = ledger(["retention", "--compress-after", "7d", "--delete-after", "90d", "--root", root]);
+    expect(done.code).toBe(0);
+    expect(existsSync(`${root}/events/day=${dayAgo(200)}`)).toBe(false);
+    expect(existsSync(`${root}/events/day=${dayAgo(30)}/part-000001.jsonl.gz`)).toBe(true);
+    expect(existsSync(`${root}/events/day=${dayAgo(30)}/part-000001.jsonl`)).toBe(false);
+    // Readers still read the gzipped day; the index keeps the deleted day's run and marks it archived.
+    expect(
+      ledger(["events", "--run", "month-old", "--json", "--root", root]).stdout.trim().split("\n"),
+    ).toHaveLength(3);
+    ledger(["rebuild-index", "--root", root]);
+    const runs = ledger(["runs", "--json", "--root", root])
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).run_id);
+    expect(runs.sort()).toEqual(["ancient", "month-old", "today"]);
+    expect(
+      ledger(["query", "SELECT count(*) AS n FROM archived_events", "--json", "--root", root]).stdout,
+    ).toBe('{"n":"3"}\n');
+    expect(ledger(["doctor", "--root", root]).code).toBe(0);
+    expect(ledger(["retention", "--root", root]).code).toBe(2);
+  });
 });

@@ -24,7 +24,13 @@ export async function runCli(argv: string[]): Promise<number> {
     .version()
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, error) => {
-      throw error ?? new UsageError(message);
+      // yargs' own validation failures (a YError, or the string a `check` returned) are usage
+      // errors; an Error thrown by a handler is re-thrown for the boundary to classify.
+      const failure = error as unknown;
+      if (!(failure instanceof Error) || failure.name === "YError") {
+        throw new UsageError(message ?? (failure instanceof Error ? failure.message : String(failure)));
+      }
+      throw failure;
     });
   for (const command of commands) parser.command(command);
   try {

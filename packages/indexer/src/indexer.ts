@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance, listValue } from "@duckdb/node-api";
 import {
   DEFAULT_MAX_LINE_BYTES,
   defaultCatalogue,
@@ -344,6 +344,7 @@ export class Indexer {
     try {
       const report = await this.#ingest(files, mode);
       if (mode === "full") await this.#check(report);
+      await this.#markArchived(files);
       await this.#detachAll(true);
       for (const db of INDEX_DATABASES) this.#generations[db].prune(keepGenerations);
       return { ...report, published: true, durationMs: performance.now() - started };
@@ -447,6 +448,22 @@ export class Indexer {
     await pending;
     this.#consumed = consumed;
     return report;
+  }
+
+  /** Parts the index took in that are gone from the log (deleted by retention) are archived. */
+  async #markArchived(files: LogFile[]): Promise<void> {
+    if (files.length === 0) {
+      await this.#connection.run(
+        "INSERT INTO runs.archived_files SELECT file, epoch_ms(now()) FROM runs.ingest_checkpoints ON CONFLICT (file) DO NOTHING",
+      );
+      return;
+    }
+    await this.#connection.run(
+      `INSERT INTO runs.archived_files
+       SELECT file, epoch_ms(now()) FROM runs.ingest_checkpoints WHERE file NOT IN (SELECT unnest($present))
+       ON CONFLICT (file) DO NOTHING`,
+      { present: listValue(files.map(logicalName)) },
+    );
   }
 
   /** A rebuilt index is published only if every accepted line is accounted for. */

@@ -25,6 +25,13 @@ export {
 } from "./reader.js";
 export type { RecoveryReport } from "./recovery.js";
 export {
+  applyRetention,
+  compressPart,
+  planRetention,
+  type RetentionOptions,
+  type RetentionPlan,
+} from "./retention.js";
+export {
   type Appended,
   type EventInputLike,
   type EventPosition,

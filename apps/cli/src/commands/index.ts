@@ -7,6 +7,7 @@ import { eventsCommand } from "./events.js";
 import { legacyCommand } from "./legacy/index.js";
 import { queryCommand } from "./query.js";
 import { rebuildIndexCommand } from "./rebuild-index.js";
+import { retentionCommand } from "./retention.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
 import { serveCommand } from "./serve.js";
@@ -28,4 +29,5 @@ export const commands: CommandModule<any, any>[] = [
   serveCommand,
   doctorCommand,
   legacyCommand,
+  retentionCommand,
 ];

@@ -95,14 +95,25 @@ export async function indexChecks(reader: IndexReader, files: LogFile[]): Promis
   for (const row of await reader.query("SELECT file, bytes FROM ingest_checkpoints")) {
     checkpoints.set(String(row.file), Number(row.bytes));
   }
-  const [counts] = await reader.query(
-    `SELECT (SELECT count(*) FROM event_pointers)::BIGINT AS events,
-            (SELECT count(*) FROM quarantine)::BIGINT AS quarantined,
-            (SELECT count(*) FROM duplicate_events)::BIGINT AS duplicates`,
+  // Parity is checked over the parts still in the log: retention may have deleted older ones,
+  // whose events the index keeps as archived.
+  const present = new Set(files.map((f) => (f.compressed ? f.rel.slice(0, -3) : f.rel)));
+  const perFile = await reader.query(
+    `SELECT file, sum(events)::BIGINT AS events, sum(quarantined)::BIGINT AS quarantined, sum(duplicates)::BIGINT AS duplicates
+     FROM (SELECT file, count(*) AS events, 0 AS quarantined, 0 AS duplicates FROM event_pointers GROUP BY file
+           UNION ALL SELECT file, 0, count(*), 0 FROM quarantine GROUP BY file
+           UNION ALL SELECT file, 0, 0, count(*) FROM duplicate_events GROUP BY file)
+     GROUP BY file`,
   );
-  const events = Number(counts?.events);
-  const quarantined = Number(counts?.quarantined);
-  const duplicates = Number(counts?.duplicates);
+  let events = 0;
+  let quarantined = 0;
+  let duplicates = 0;
+  for (const row of perFile) {
+    quarantined += Number(row.quarantined);
+    duplicates += Number(row.duplicates);
+    if (present.has(String(row.file)))
+      events += Number(row.events) + Number(row.quarantined) + Number(row.duplicates);
+  }
   const quarantineItems = await reader.query(
     "SELECT file, byte_offset, kind, reason FROM quarantine ORDER BY file, byte_offset LIMIT 20",
   );
@@ -145,8 +156,8 @@ export async function indexChecks(reader: IndexReader, files: LogFile[]): Promis
     },
     {
       name: "parity",
-      ok: lines === events + quarantined + duplicates,
-      detail: `${lines} lines in the indexed part of the log; index: ${events} events + ${quarantined} quarantined + ${duplicates} duplicates`,
+      ok: lines === events,
+      detail: `${lines} lines in the indexed part of the log; the index accounts for ${events} (events, quarantined and duplicate lines)`,
     },
   ];
 }

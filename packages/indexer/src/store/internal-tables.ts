@@ -1,7 +1,7 @@
 import type { IndexDatabase } from "../projections/define.js";
 
 /** Bumped when the internal tables change shape; an index of another version is rebuilt. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 /** Tables every index database keeps for itself, beside its projections. */
 export function internalTables(database: IndexDatabase): string[] {
@@ -37,6 +37,10 @@ export function internalTables(database: IndexDatabase): string[] {
         event_type VARCHAR,
         quarantined_ms BIGINT NOT NULL
       )`,
+      // Parts retention deleted: their events stay in every table, marked archived here.
+      `CREATE TABLE IF NOT EXISTS archived_files (file VARCHAR PRIMARY KEY, archived_ms BIGINT NOT NULL)`,
+      `CREATE OR REPLACE VIEW archived_events AS
+       SELECT p.*, a.archived_ms FROM event_pointers p JOIN archived_files a USING (file)`,
       `CREATE TABLE IF NOT EXISTS duplicate_events (
         event_id VARCHAR NOT NULL,
         file VARCHAR NOT NULL,

@@ -1,0 +1,53 @@
+import { openIndexer } from "@ledger/indexer";
+import { resolveRoot } from "@ledger/schema";
+import { applyRetention, planRetention } from "@ledger/writer";
+import type { RetentionArgs } from "../commands/retention.js";
+import { UserError } from "../errors.js";
+import { dim, out } from "../output/print.js";
+import { progressBar } from "../output/progress.js";
+import { parseDuration } from "../output/since.js";
+
+export async function retention(args: RetentionArgs): Promise<void> {
+  const root = resolveRoot(args.root);
+  const compressAfterMs = args["compress-after"]
+    ? parseDuration(args["compress-after"], "--compress-after")
+    : undefined;
+  const deleteAfterMs = args["delete-after"]
+    ? parseDuration(args["delete-after"], "--delete-after")
+    : undefined;
+  if (compressAfterMs !== undefined && deleteAfterMs !== undefined && deleteAfterMs <= compressAfterMs) {
+    throw new UserError("LEDGER_BAD_RETENTION", "--delete-after must be longer than --compress-after");
+  }
+  const plan = planRetention({
+    root,
+    ...(compressAfterMs !== undefined ? { compressAfterMs } : {}),
+    ...(deleteAfterMs !== undefined ? { deleteAfterMs } : {}),
+  });
+  const summary = {
+    compress: plan.compress.map((f) => f.rel),
+    delete: plan.delete,
+    busy: plan.busy.map((f) => f.rel),
+    dryRun: args["dry-run"],
+  };
+  if (!args["dry-run"]) {
+    // Everything about to be deleted goes into the index first, so its runs are kept.
+    if (plan.delete.length > 0) {
+      const indexer = await openIndexer({ root, waitForLockMs: 60_000 });
+      try {
+        await indexer.update();
+      } finally {
+        await indexer.close();
+      }
+    }
+    const bar = progressBar("retention");
+    await applyRetention(root, plan, (done, total) => bar.update(done * 1e6, total * 1e6)).finally(() =>
+      bar.stop(),
+    );
+  }
+  if (args.json) return out(JSON.stringify(summary));
+  const verb = args["dry-run"] ? "would" : "did";
+  out(`${verb} compress ${plan.compress.length} part files and delete ${plan.delete.length} days`);
+  for (const f of summary.compress) out(dim(`  gzip   ${f}`));
+  for (const d of summary.delete) out(dim(`  delete ${d}`));
+  for (const f of summary.busy) out(dim(`  busy   ${f} (a writer holds it; next time)`));
+}
