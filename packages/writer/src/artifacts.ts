@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
-import { dirname, extname } from "node:path";
-import { resolveInside, runArtifactsDir } from "@ledger/schema";
+import { mkdir, open, realpath, rename, rm } from "node:fs/promises";
+import { dirname, extname, sep } from "node:path";
+import { InvalidIdentifierError, resolveInside, runArtifactsDir } from "@ledger/schema";
 import { createEmitter } from "./emitters.js";
 import type { Appended, Writer } from "./writer.js";
 
@@ -35,6 +35,10 @@ export interface RunDirectory {
 export async function createRunDirectory(writer: Writer, runId: string): Promise<RunDirectory> {
   const path = runArtifactsDir(writer.root, runId);
   await mkdir(path, { recursive: true, mode: 0o700 });
+  // The checks above are on names; a symlinked folder could still lead out of the tree.
+  const realRuns = await realpath(dirname(path));
+  const realRun = await realpath(path);
+  await assertWithin(realRuns, realRun, "run id", runId);
   const emitter = createEmitter(writer);
 
   async function record(
@@ -61,6 +65,7 @@ export async function createRunDirectory(writer: Writer, runId: string): Promise
     async writeFile(name, data, format, options = {}) {
       const file = resolveInside(path, name, "artifact path");
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await assertWithin(realRun, await realpath(dirname(file)), "artifact path", name);
       await atomicWrite(file, typeof data === "string" ? Buffer.from(data) : data);
       return record(name, file, format, options);
     },
@@ -70,6 +75,7 @@ export async function createRunDirectory(writer: Writer, runId: string): Promise
     async writeParquet(name, rows, options = {}) {
       const file = resolveInside(path, name, "artifact path");
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      await assertWithin(realRun, await realpath(dirname(file)), "artifact path", name);
       const temp = `${file}.${process.pid}.rows.jsonl`;
       await atomicWrite(temp, Buffer.from(rows.map((r) => JSON.stringify(r)).join("\n")));
       try {
@@ -90,6 +96,13 @@ export async function createRunDirectory(writer: Writer, runId: string): Promise
     },
   };
   return dir;
+}
+
+/** Refuses a resolved path outside `base` (a symlink pointing elsewhere). */
+async function assertWithin(base: string, real: string, kind: string, value: string): Promise<void> {
+  if (real !== base && !real.startsWith(`${base}${sep}`)) {
+    throw new InvalidIdentifierError(kind, value, "it leads outside the artifacts folder through a symlink");
+  }
 }
 
 async function atomicWrite(file: string, data: Uint8Array): Promise<void> {

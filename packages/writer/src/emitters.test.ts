@@ -95,3 +95,21 @@ describe("run directories", () => {
     await expect(createRunDirectory(writer, "../x")).rejects.toThrow(/invalid run id/);
   });
 });
+
+describe("artifacts and symlinks", () => {
+  it("refuses a run directory or artifact folder that a symlink leads out of the tree", async () => {
+    const { mkdirSync, symlinkSync, readdirSync } = await import("node:fs");
+    const root = tempRoot();
+    const writer = await openWriter({ root });
+    const outside = join(root, "outside");
+    mkdirSync(outside);
+    mkdirSync(join(root, "artifacts", "runs"), { recursive: true });
+    symlinkSync(outside, join(root, "artifacts", "runs", "escape"));
+    await expect(createRunDirectory(writer, "escape")).rejects.toThrow(/outside the artifacts folder/);
+    const run = await createRunDirectory(writer, "inside");
+    symlinkSync(outside, join(run.path, "plots"));
+    await expect(run.writeJson("plots/p.json", {})).rejects.toThrow(/outside the artifacts folder/);
+    expect(readdirSync(outside)).toEqual([]);
+    await writer.close();
+  });
+});

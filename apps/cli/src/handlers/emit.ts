@@ -1,5 +1,10 @@
-import { readFileSync } from "node:fs";
-import { assertSafeId, defaultCatalogue, type EventDefinition, resolveRoot } from "@ledger/schema";
+import {
+  assertSafeId,
+  DEFAULT_MAX_LINE_BYTES,
+  defaultCatalogue,
+  type EventDefinition,
+  resolveRoot,
+} from "@ledger/schema";
 import { type Durability, type EventInputLike, openWriter } from "@ledger/writer";
 import type { EmitArgs } from "../commands/emit.js";
 import { UsageError, UserError } from "../errors.js";
@@ -53,11 +58,24 @@ function fromFlags(args: EmitArgs): Record<string, unknown> {
   return event;
 }
 
-function fromStdin(): Record<string, unknown>[] {
-  const text = readFileSync(0, "utf8");
+/** All of stdin; read as a stream, since a pipe may be non-blocking (readFileSync(0) then fails with EAGAIN). */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function fromStdin(): Promise<Record<string, unknown>[]> {
+  const text = await readStdin();
   const events: Record<string, unknown>[] = [];
   text.split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
+    if (Buffer.byteLength(line) >= DEFAULT_MAX_LINE_BYTES) {
+      throw new UserError(
+        "LEDGER_LINE_TOO_LARGE",
+        `stdin line ${i + 1}: over the ${DEFAULT_MAX_LINE_BYTES}-byte line limit`,
+      );
+    }
     try {
       const value = JSON.parse(line) as unknown;
       if (typeof value !== "object" || value === null || Array.isArray(value))
@@ -80,7 +98,7 @@ export async function emit(args: EmitArgs): Promise<void> {
       throw new UserError("LEDGER_BAD_INPUT", `--json: ${(error as Error).message}`);
     }
   } else if (args["event-type"] === undefined && !process.stdin.isTTY) {
-    events = fromStdin();
+    events = await fromStdin();
   } else {
     events = [fromFlags(args)];
   }

@@ -1,0 +1,101 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { measureLag } from "@ledger/indexer";
+import { ledgerPaths } from "@ledger/schema";
+import { listLogFiles, readLog } from "@ledger/writer";
+import { child, type Outcome, peakRssMB, repoRoot, type Scale, sleep, tempDir } from "../harness.js";
+
+const WRITER = "packages/writer/src/test-support/append-child.ts";
+const DAEMON = "packages/indexer/src/test-support/daemon-child.ts";
+
+/** The writer at full speed (256 appenders, fsync) with the daemon and an SSE client attached. */
+export async function loadScenario(scale: Scale): Promise<Outcome> {
+  const dir = tempDir("load");
+  const root = dir.path;
+  try {
+    const daemon = child(DAEMON, [root]);
+    const server = spawn(
+      process.execPath,
+      [join(repoRoot, "apps/cli/dist/bin.js"), "serve", "--port", "0", "--root", root],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let serverOut = "";
+    server.stdout!.setEncoding("utf8").on("data", (t: string) => {
+      serverOut += t;
+    });
+    const writer = child(WRITER, [root, "load-run", "0", "256", "fsync"]);
+    while (!/http:\/\/[^ ]+:(\d+)\//.test(serverOut)) await sleep(20);
+    const port = /http:\/\/[^ ]+:(\d+)\//.exec(serverOut)![1];
+    const sse = new AbortController();
+    let sseEvents = 0;
+    const client = (async () => {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/runs/load-run/events?stream=true`, {
+          signal: sse.signal,
+        });
+        const reader = r.body!.getReader();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          sseEvents += (
+            Buffer.from(value!)
+              .toString("utf8")
+              .match(/\ndata: /g) ?? []
+          ).length;
+        }
+      } catch {
+        // aborted at the end
+      }
+    })();
+    await sleep(scale.loadSeconds * 1000);
+    const peaks = {
+      writer: peakRssMB(writer.proc.pid),
+      daemon: peakRssMB(daemon.proc.pid),
+      server: peakRssMB(server.pid),
+    };
+    writer.proc.kill("SIGTERM");
+    await writer.exited;
+    const stoppedAt = Date.now();
+    const lagAtStop = measureLag(listLogFiles(ledgerPaths(root).events), () => undefined).bytes;
+    // Wait for the daemon to catch up, then read its health.
+    let caughtUpMs = Number.NaN;
+    for (let i = 0; i < 600; i++) {
+      const health = JSON.parse(readFileSync(join(root, "index", "daemon.json"), "utf8")) as {
+        lag: { bytes: number };
+      };
+      if (health.lag.bytes === 0 && Date.now() - stoppedAt > 300) {
+        caughtUpMs = Date.now() - stoppedAt;
+        break;
+      }
+      await sleep(100);
+    }
+    sse.abort();
+    await client;
+    server.kill("SIGTERM");
+    daemon.proc.kill("SIGTERM");
+    await daemon.exited;
+    const acked = new Set(writer.lines);
+    const seen = new Set<string>();
+    for await (const { event } of readLog({ root })) seen.add(event.event_id);
+    const lost = [...acked].filter((id) => !seen.has(id)).length;
+    const rate = acked.size / scale.loadSeconds;
+    const ok = lost === 0 && Number.isFinite(caughtUpMs);
+    void lagAtStop;
+    return {
+      scenario: "load",
+      ok,
+      line: `${scale.loadSeconds} s at full speed: ${acked.size} events acknowledged (${Math.round(rate)}/s), lost ${lost}, SSE client got ${sseEvents}, daemon caught up ${Math.round(caughtUpMs)} ms after the writer stopped, peak memory writer ${peaks.writer.toFixed(0)} MB / daemon ${peaks.daemon.toFixed(0)} MB / server ${peaks.server.toFixed(0)} MB`,
+      figures: {
+        seconds: scale.loadSeconds,
+        acknowledged: acked.size,
+        lost,
+        sseEvents,
+        caughtUpMs,
+        ...peaks,
+      },
+    };
+  } finally {
+    dir.rm();
+  }
+}
