@@ -32,15 +32,23 @@ export async function crashScenario(scale: Scale): Promise<Outcome> {
         await w.exited;
         for (const id of w.lines) acked.add(id);
         kills++;
-        if (n === 0 && kills % 50 === 25) {
-          daemon.proc.kill("SIGKILL");
-          await daemon.exited;
-          daemonKills++;
-          daemon = child(DAEMON, [root]);
-        }
       }
     };
+    // The daemon is killed too, every few seconds, wherever it is in a round.
+    let writing = true;
+    const daemonKiller = (async () => {
+      while (writing) {
+        await sleep(2000 + Math.random() * 4000);
+        if (!writing) break;
+        daemon.proc.kill("SIGKILL");
+        await daemon.exited;
+        daemonKills++;
+        daemon = child(DAEMON, [root]);
+      }
+    })();
     await Promise.all([0, 1, 2, 3].map(slot));
+    writing = false;
+    await daemonKiller;
     daemon.proc.kill("SIGTERM");
     await daemon.exited;
     const seen = new Set<string>();
