@@ -1,12 +1,7 @@
-import { LedgerError } from "@ledger/schema";
-
 /** Wrong flags or arguments: exit 2, like every Unix tool. */
 export class UsageError extends Error {
   readonly code = "LEDGER_USAGE";
 }
-
-/** A problem with what the user asked for (bad input, missing run): exit 1. */
-export class UserError extends LedgerError {}
 
 export const EXIT_OK = 0;
 export const EXIT_USER = 1;
@@ -23,13 +18,23 @@ export function handleError(error: unknown): number {
     process.stderr.write(`ledger: ${error.message}\nRun "ledger --help" for usage.\n`);
     return EXIT_USAGE;
   }
-  if (error instanceof LedgerError) {
+  if (isLedgerError(error)) {
     process.stderr.write(`ledger: ${oneLine(error.message)} [${error.code}]\n`);
     return EXIT_USER;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`ledger: internal error (this is a bug)\n${stack}\n`);
   return EXIT_BUG;
+}
+
+/**
+ * A typed ledger error (`LedgerError` from any package), told by its stable code rather than by
+ * `instanceof`: importing `@ledger/schema` here would load TypeBox on every start, `--help` too.
+ */
+function isLedgerError(error: unknown): error is Error & { code: string } {
+  if (!(error instanceof Error) || error instanceof UsageError) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("LEDGER_");
 }
 
 function oneLine(text: string): string {

@@ -1,3 +1,4 @@
+import { cliSuite } from "./suites/cli.js";
 import { indexerSuite } from "./suites/indexer.js";
 import { legacySuite } from "./suites/legacy.js";
 import { validateSuite } from "./suites/validate.js";
@@ -9,6 +10,7 @@ const suites: Record<string, (runs: number) => Promise<void>> = {
   writer: writerSuite,
   indexer: indexerSuite,
   legacy: legacySuite,
+  cli: cliSuite,
 };
 
 const args = process.argv.slice(2);

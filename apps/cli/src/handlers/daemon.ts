@@ -2,8 +2,8 @@ import { measureLag, readHealth, runDaemon } from "@ledger/indexer";
 import { ledgerPaths, resolveRoot } from "@ledger/schema";
 import { listLogFiles } from "@ledger/writer";
 import type { DaemonArgs } from "../commands/daemon.js";
-import { UserError } from "../errors.js";
 import { dim, duration, out } from "../output/print.js";
+import { UserError } from "../user-error.js";
 import { publishedCheckpoints } from "./published.js";
 
 export async function daemon(args: DaemonArgs): Promise<void> {

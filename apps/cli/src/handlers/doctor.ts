@@ -1,8 +1,8 @@
 import { openIndexReader } from "@ledger/indexer";
 import { resolveRoot } from "@ledger/schema";
 import type { DoctorArgs } from "../commands/doctor.js";
-import { UserError } from "../errors.js";
 import { dim, green, out, red } from "../output/print.js";
+import { UserError } from "../user-error.js";
 import { type Check, indexChecks, logFiles, permissions, tornTails } from "./doctor-checks.js";
 
 export async function doctor(args: DoctorArgs): Promise<void> {

@@ -7,8 +7,9 @@ import {
 } from "@ledger/schema";
 import { type Durability, type EventInputLike, openWriter } from "@ledger/writer";
 import type { EmitArgs } from "../commands/emit.js";
-import { UsageError, UserError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { out } from "../output/print.js";
+import { UserError } from "../user-error.js";
 
 const RESERVED = new Set([
   "_",

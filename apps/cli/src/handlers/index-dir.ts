@@ -1,5 +1,5 @@
 import { basename, dirname } from "node:path";
-import { UserError } from "../errors.js";
+import { UserError } from "../user-error.js";
 
 /** `--db path/to/runs.duckdb` names the folder the three index databases are published in. */
 export function indexDirOf(db: string | undefined): string | undefined {

@@ -2,10 +2,10 @@ import { openIndexer } from "@ledger/indexer";
 import { resolveRoot } from "@ledger/schema";
 import { applyRetention, planRetention } from "@ledger/writer";
 import type { RetentionArgs } from "../commands/retention.js";
-import { UserError } from "../errors.js";
 import { dim, out } from "../output/print.js";
 import { progressBar } from "../output/progress.js";
 import { parseDuration } from "../output/since.js";
+import { UserError } from "../user-error.js";
 
 export async function retention(args: RetentionArgs): Promise<void> {
   const root = resolveRoot(args.root);

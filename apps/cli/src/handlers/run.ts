@@ -1,8 +1,8 @@
 import { openIndexReader } from "@ledger/indexer";
 import { assertSafeId, resolveRoot } from "@ledger/schema";
 import type { RunArgs } from "../commands/run.js";
-import { UserError } from "../errors.js";
 import { bold, dim, duration, out, printTable, statusColour } from "../output/print.js";
+import { UserError } from "../user-error.js";
 
 export async function run(args: RunArgs): Promise<void> {
   assertSafeId(args.id, "run id");

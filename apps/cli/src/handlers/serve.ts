@@ -1,8 +1,8 @@
 import { resolveRoot } from "@ledger/schema";
 import type { ServeArgs } from "../commands/serve.js";
-import { UserError } from "../errors.js";
 import { out } from "../output/print.js";
 import { createLedgerServer } from "../server/server.js";
+import { UserError } from "../user-error.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 

@@ -1,4 +1,4 @@
-import { UserError } from "../errors.js";
+import { UserError } from "../user-error.js";
 
 const RELATIVE = /^(\d+)\s*(s|m|h|d|w)$/;
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
