@@ -273,4 +273,44 @@ describe("ledger", () => {
     expect(ledger(["doctor", "--root", root]).code).toBe(0);
     expect(ledger(["retention", "--root", root]).code).toBe(2);
   });
+
+  it("every command refuses an unknown flag with one line and exit 2, writing nothing", async () => {
+    const root = tempRoot();
+    const commands = [
+      ["demo"],
+      ["events"],
+      ["runs"],
+      ["run", "x"],
+      ["query", "SELECT 1"],
+      ["rebuild-index"],
+      ["daemon"],
+      ["serve"],
+      ["doctor"],
+      ["retention", "--compress-after", "7d"],
+      ["legacy", "runs", "--legacy-db", "x", "--cutover", "2026-01-01"],
+    ];
+    for (const command of commands) {
+      const r = ledger([...command, "--bogus-flag", "--root", root]);
+      expect(r.code, command.join(" ")).toBe(2);
+      expect(r.stderr, command.join(" ")).toMatch(
+        /^ledger: Unknown argument: bogus-flag\nRun "ledger --help" for usage\.\n$/,
+      );
+    }
+    // emit takes an event's fields as flags: an unknown one is a schema error naming the field.
+    const emit = ledger([
+      "emit",
+      "--event-type",
+      "run.started",
+      "--run-id",
+      "r",
+      "--bogus-flag",
+      "1",
+      "--root",
+      root,
+    ]);
+    expect(emit.code).toBe(1);
+    expect(emit.stderr).toMatch(/bogus_flag/);
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(`${root}/events`)).toBe(false);
+  });
 });

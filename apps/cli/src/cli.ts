@@ -16,6 +16,9 @@ export async function runCli(argv: string[]): Promise<number> {
       describe: "ledger root (default: $LEDGER_ROOT, else ./data/ledger)",
       global: true,
     })
+    // Flags are read by their kebab-case names only; camelCase twins would double every
+    // "Unknown argument" message and every emitted field.
+    .parserConfiguration({ "camel-case-expansion": false })
     .strict()
     .demandCommand(1, "name a command (see ledger --help)")
     .recommendCommands()

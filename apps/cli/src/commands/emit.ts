@@ -25,7 +25,11 @@ export const emitCommand: CommandModule<GlobalArgs, EmitArgs> = {
       })
       // The event's fields are flags named after them, so they cannot be listed here.
       .strict(false)
-      .parserConfiguration({ "parse-numbers": false, "parse-positional-numbers": false })
+      .parserConfiguration({
+        "parse-numbers": false,
+        "parse-positional-numbers": false,
+        "camel-case-expansion": false,
+      })
       .example(
         "$0 emit --event-type run.created --run-id test-123 --run-type baseline --config '{}' --data-fingerprint test-fp",
         "",
