@@ -54,12 +54,9 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
   };
   save();
   try {
-    let lastRound = 0;
     while (!options.signal?.aborted) {
       try {
-        const force = Date.now() - lastRound >= intervalMs;
         const report = await indexer.update();
-        lastRound = force ? Date.now() : lastRound;
         health.state = "running";
         health.rounds++;
         if (report.published) {

@@ -7,7 +7,8 @@ export {
   ProjectionError,
 } from "./errors.js";
 export { type DaemonHealth, healthPath, readHealth } from "./health.js";
-export { Indexer, type IndexLag, measureLag, openIndexer } from "./indexer.js";
+export { Indexer, openIndexer } from "./indexer.js";
+export { type IndexLag, indexLag, measureLag } from "./lag.js";
 export type { IndexerOptions, IngestProgress, IngestReport } from "./options.js";
 export { alerts } from "./projections/alerts.js";
 export { artifactsCatalog, runPointers } from "./projections/catalog.js";

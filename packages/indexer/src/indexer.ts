@@ -15,9 +15,11 @@ import { applyToDatabase, scalar } from "./ingest/apply.js";
 import { Batch } from "./ingest/batch.js";
 import { scanGzip, scanPlain } from "./ingest/scan-file.js";
 import { stageBatch } from "./ingest/stage.js";
+import { type IndexLag, measureLag } from "./lag.js";
 import type { IndexerOptions, IngestReport } from "./options.js";
 import { coreProjections } from "./projections/core.js";
 import { databaseOf, INDEX_DATABASES, type IndexDatabase, type Projection } from "./projections/define.js";
+import { IndexReader } from "./reader.js";
 import { firstLine, sqlIdent, sqlString } from "./sql.js";
 import { Generations } from "./store/generations.js";
 import { INDEX_FORMAT, internalTables } from "./store/internal-tables.js";
@@ -29,13 +31,6 @@ interface Checkpoint {
 }
 
 type Checkpoints = Map<string, Checkpoint>;
-
-/** How much of the log the index has not yet taken in. */
-export interface IndexLag {
-  bytes: number;
-  /** Complete lines not yet indexed (counted when the lag is under 64 MiB, else estimated). */
-  events: number;
-}
 
 const LOCK_POLL_MS = 200;
 /**
@@ -185,21 +180,12 @@ export class Indexer {
 
   /** Checkpoints of the published runs database: what readers have now. */
   async #publishedCheckpoints(): Promise<Map<string, number>> {
-    const path = this.#generations.runs.published;
-    const map = new Map<string, number>();
-    if (!fs.existsSync(path)) return map;
-    await this.#connection.run(`ATTACH ${sqlString(path)} AS published (READ_ONLY)`);
+    const reader = new IndexReader({ root: this.#options.root, indexDir: this.#indexDir });
     try {
-      const reader = await this.#connection.runAndReadAll(
-        "SELECT file, bytes FROM published.ingest_checkpoints",
-      );
-      for (const [file, bytes] of reader.getRows()) map.set(String(file), Number(bytes));
-    } catch {
-      // an index from before checkpoints existed, or a damaged one: treat as empty
+      return await reader.checkpoints();
     } finally {
-      await this.#connection.run("DETACH published");
+      reader.close();
     }
-    return map;
   }
 
   async #attachAll(mode: "incremental" | "full"): Promise<Record<IndexDatabase, boolean>> {
@@ -357,16 +343,7 @@ export class Indexer {
 
   async #ingest(files: LogFile[], mode: IngestReport["mode"]): Promise<IngestReport> {
     const perDb = await Promise.all(INDEX_DATABASES.map((db) => this.#checkpoints(db)));
-    const report: IngestReport = {
-      mode,
-      events: 0,
-      duplicates: 0,
-      quarantined: 0,
-      bytes: 0,
-      files: 0,
-      published: false,
-      durationMs: 0,
-    };
+    const report = emptyReport(mode, performance.now());
     const work: { file: LogFile; from: number; size: number }[] = [];
     for (const file of files) {
       const name = logicalName(file);
@@ -520,36 +497,6 @@ function emptyReport(mode: IngestReport["mode"], started: number): IngestReport 
     published: false,
     durationMs: performance.now() - started,
   };
-}
-
-const COUNT_LIMIT = 64 * 1024 * 1024;
-
-/** Lag of `files` given what has been consumed of each (by logical name). */
-export function measureLag(files: LogFile[], consumedOf: (file: string) => number | undefined): IndexLag {
-  const ranges: { path: string; from: number; to: number }[] = [];
-  let bytes = 0;
-  for (const file of files) {
-    if (file.compressed) continue; // compressed only once sealed and indexed, by retention
-    const size = fs.statSync(file.path, { throwIfNoEntry: false })?.size ?? 0;
-    const from = consumedOf(file.rel) ?? 0;
-    if (size > from) {
-      bytes += size - from;
-      ranges.push({ path: file.path, from, to: size });
-    }
-  }
-  if (bytes > COUNT_LIMIT) return { bytes, events: Math.round(bytes / 300) };
-  let events = 0;
-  for (const r of ranges) {
-    const buf = Buffer.alloc(r.to - r.from);
-    const fd = fs.openSync(r.path, "r");
-    try {
-      fs.readSync(fd, buf, 0, buf.length, r.from);
-    } finally {
-      fs.closeSync(fd);
-    }
-    for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) events++;
-  }
-  return { bytes, events };
 }
 
 /** Opens the index's single writer; fails with `IndexerLockedError` if another holds it. */

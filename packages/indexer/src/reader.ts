@@ -53,6 +53,16 @@ export class IndexReader {
     }
   }
 
+  /** Bytes of each log file the published index has taken in; empty when there is no index. */
+  async checkpoints(): Promise<Map<string, number>> {
+    const map = new Map<string, number>();
+    if (!this.exists()) return map;
+    for (const row of await this.query("SELECT file, bytes FROM ingest_checkpoints")) {
+      map.set(String(row.file), Number(row.bytes));
+    }
+    return map;
+  }
+
   close(): void {
     this.#closeSnapshot();
   }

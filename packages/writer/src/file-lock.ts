@@ -92,6 +92,12 @@ export class FileLock {
     return owner && { pid: owner.pid, host: owner.host };
   }
 
+  /** True when a live process holds `<target>.lock`: a part being appended to right now. */
+  static isHeld(target: string): boolean {
+    const owner = readOwner(`${target}.lock`);
+    return owner !== undefined && isAlive(owner);
+  }
+
   /** Still ours? False if someone removed or replaced the lock file. */
   isHeld(): boolean {
     return readOwner(this.path)?.token === this.token;

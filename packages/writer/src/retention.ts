@@ -62,21 +62,11 @@ export function planRetention(options: RetentionOptions): RetentionPlan {
     if (options.compressAfterMs === undefined || age < options.compressAfterMs) continue;
     for (const file of listLogFiles(events, day, day)) {
       if (file.compressed) continue;
-      const owner = FileLock.owner(file.path);
-      if (owner && isAlive(owner.pid)) plan.busy.push(file);
+      if (FileLock.isHeld(file.path)) plan.busy.push(file);
       else plan.compress.push(file);
     }
   }
   return plan;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function fsyncPath(path: string): void {

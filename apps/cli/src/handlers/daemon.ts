@@ -1,10 +1,8 @@
-import { measureLag, readHealth, runDaemon } from "@ledger/indexer";
-import { ledgerPaths, resolveRoot } from "@ledger/schema";
-import { listLogFiles } from "@ledger/writer";
+import { indexLag, openIndexReader, readHealth, runDaemon } from "@ledger/indexer";
+import { resolveRoot } from "@ledger/schema";
 import type { DaemonArgs } from "../commands/daemon.js";
 import { dim, duration, out } from "../output/print.js";
 import { UserError } from "../user-error.js";
-import { publishedCheckpoints } from "./published.js";
 
 export async function daemon(args: DaemonArgs): Promise<void> {
   const root = resolveRoot(args.root);
@@ -36,8 +34,8 @@ export async function daemon(args: DaemonArgs): Promise<void> {
 async function health(root: string, json: boolean): Promise<void> {
   const state = readHealth(root);
   // The lag is measured now, against the published index, whether or not a daemon runs.
-  const consumed = await publishedCheckpoints(root);
-  const lag = measureLag(listLogFiles(ledgerPaths(root).events), (f) => consumed.get(f));
+  const reader = openIndexReader({ root });
+  const lag = await indexLag(reader, root).finally(() => reader.close());
   const report = { running: state?.alive ?? false, ...state, lag };
   if (json) {
     out(JSON.stringify(report));

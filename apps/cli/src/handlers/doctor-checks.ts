@@ -24,8 +24,7 @@ export function tornTails(files: LogFile[]): Check {
       const last = Buffer.alloc(1);
       readSync(fd, last, 0, 1, size - 1);
       if (last[0] === 10) continue;
-      const lock = FileLock.owner(file.path);
-      if (lock && lock.pid !== process.pid && isAlive(lock.pid)) continue; // mid-append
+      if (FileLock.isHeld(file.path)) continue; // a live writer is mid-append
       torn.push({ file: file.rel, bytes: size });
     } finally {
       closeSync(fd);
@@ -40,15 +39,6 @@ export function tornTails(files: LogFile[]): Check {
         : `${torn.length} part files end mid-line (the next writer to open them will quarantine the tail)`,
     items: torn,
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Log files and folders readable by anyone but their owner. */
@@ -91,10 +81,7 @@ export async function indexChecks(reader: IndexReader, files: LogFile[]): Promis
   if (!reader.exists()) {
     return [{ name: "index", ok: false, detail: "no index published yet: run `ledger rebuild-index`" }];
   }
-  const checkpoints = new Map<string, number>();
-  for (const row of await reader.query("SELECT file, bytes FROM ingest_checkpoints")) {
-    checkpoints.set(String(row.file), Number(row.bytes));
-  }
+  const checkpoints = await reader.checkpoints();
   // Parity is checked over the parts still in the log: retention may have deleted older ones,
   // whose events the index keeps as archived.
   const present = new Set(files.map((f) => (f.compressed ? f.rel.slice(0, -3) : f.rel)));

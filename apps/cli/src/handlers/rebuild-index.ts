@@ -21,7 +21,6 @@ export async function rebuildIndex(args: RebuildIndexArgs): Promise<void> {
       args["full-rebuild"] || args["since-date"] !== undefined
         ? await indexer.rebuild(args["since-date"] !== undefined ? { sinceDate: args["since-date"] } : {})
         : await indexer.update();
-    bar.stop();
     if (args.json) {
       out(JSON.stringify(report));
       return;

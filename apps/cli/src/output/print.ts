@@ -29,7 +29,7 @@ function cell(value: unknown): string {
   return String(value);
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: strips the colour codes we add
+// The colour codes we add, stripped when measuring widths.
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** A plain aligned table; `format` may colour a cell without breaking the alignment. */

@@ -1,4 +1,3 @@
-import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { openIndexer } from "@ledger/indexer";
 import { openWriter } from "@ledger/writer";
@@ -14,7 +13,6 @@ afterEach(() => {
 async function start(root: string, token?: string): Promise<string> {
   const server = createLedgerServer({ root, ...(token ? { token } : {}), heartbeatMs: 200 });
   servers.push({ close: () => server.close() });
-  server.closeIdleConnections?.();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }

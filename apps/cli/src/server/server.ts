@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { measureLag, openIndexReader, readHealth } from "@ledger/indexer";
-import { isSafeId, ledgerPaths } from "@ledger/schema";
-import { listLogFiles } from "@ledger/writer";
+import { indexLag, openIndexReader, readHealth } from "@ledger/indexer";
+import { isSafeId } from "@ledger/schema";
 import { authorized } from "./auth.js";
 import { PAGE } from "./page.js";
 import { json, problem } from "./respond.js";
@@ -43,13 +42,7 @@ export function createLedgerServer(options: ServeOptions): Server {
       return problem(response, 401, "missing or wrong bearer token");
     }
     if (url.pathname === "/health") {
-      const consumed = new Map<string, number>();
-      if (reader.exists()) {
-        for (const row of await reader.query("SELECT file, bytes FROM ingest_checkpoints")) {
-          consumed.set(String(row.file), Number(row.bytes));
-        }
-      }
-      const lag = measureLag(listLogFiles(ledgerPaths(options.root).events), (f) => consumed.get(f));
+      const lag = await indexLag(reader, options.root);
       return json(response, 200, { daemon: readHealth(options.root) ?? null, lag });
     }
     if (url.pathname === "/runs")

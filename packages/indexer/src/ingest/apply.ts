@@ -132,12 +132,15 @@ export async function applyToDatabase(
 ): Promise<ApplyCounts> {
   const list = steps(database, projections, minEventId, batchTypes);
   await connection.run(`USE ${sqlIdent(database)}`);
-  try {
-    if (stepwise) throw new Error("stepwise");
-    await connection.run(`BEGIN TRANSACTION;\n${list.map((s) => s.sql).join(";\n")};\nCOMMIT`);
-  } catch {
-    await connection.run("ROLLBACK").catch(() => {});
+  if (stepwise) {
     await replayOneByOne(connection, list);
+  } else {
+    try {
+      await connection.run(`BEGIN TRANSACTION;\n${list.map((s) => s.sql).join(";\n")};\nCOMMIT`);
+    } catch {
+      await connection.run("ROLLBACK").catch(() => {});
+      await replayOneByOne(connection, list);
+    }
   }
   const row = (await connection.runAndReadAll("SELECT * FROM temp._counts")).getRows()[0] ?? [];
   return { events: Number(row[0] ?? 0), duplicates: Number(row[1] ?? 0), quarantined: Number(row[2] ?? 0) };

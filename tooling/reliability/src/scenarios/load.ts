@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { measureLag, openIndexReader } from "@ledger/indexer";
-import { ledgerPaths } from "@ledger/schema";
-import { listLogFiles, readLog } from "@ledger/writer";
+import { indexLag, openIndexReader } from "@ledger/indexer";
+import { readLog } from "@ledger/writer";
 import { child, type Outcome, peakRssMB, repoRoot, type Scale, sleep, tempDir } from "../harness.js";
 
 const WRITER = "packages/writer/src/test-support/append-child.ts";
@@ -12,16 +11,7 @@ const DAEMON = "packages/indexer/src/test-support/daemon-child.ts";
 /** Bytes and lines of the log the published index does not hold yet. */
 async function publishedLag(root: string): Promise<{ bytes: number; events: number }> {
   const reader = openIndexReader({ root });
-  const consumed = new Map<string, number>();
-  try {
-    if (reader.exists()) {
-      for (const row of await reader.query("SELECT file, bytes FROM ingest_checkpoints"))
-        consumed.set(String(row.file), Number(row.bytes));
-    }
-  } finally {
-    reader.close();
-  }
-  return measureLag(listLogFiles(ledgerPaths(root).events), (f) => consumed.get(f));
+  return indexLag(reader, root).finally(() => reader.close());
 }
 
 export async function loadScenario(scale: Scale): Promise<Outcome> {
