@@ -8,5 +8,7 @@ export default defineConfig({
   target: "node20",
   // Each command's handler is its own chunk, loaded only when that command runs.
   splitting: true,
+  // yargs is ~40 small ESM modules; bundled into bin.js, `ledger --help` resolves and compiles one.
+  noExternal: ["yargs"],
   banner: { js: "#!/usr/bin/env node" },
 });

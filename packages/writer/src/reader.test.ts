@@ -94,4 +94,40 @@ describe("followLog", () => {
     await writer.close();
     expect(seen).toEqual(["new"]);
   });
+
+  it("holds a line appended in pieces until its newline arrives, then yields it once", async () => {
+    const root = tempRoot();
+    const writer = await openWriter({ root });
+    const { position } = await writer.append(trial("first", 1));
+    await writer.close();
+    const file = join(root, "events", position!.file);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const problems: LogProblem[] = [];
+    let caughtUp!: () => void;
+    const ready = new Promise<void>((r) => {
+      caughtUp = r;
+    });
+    const following = (async () => {
+      for await (const r of followLog({
+        root,
+        signal: controller.signal,
+        pollMs: 20,
+        onCaughtUp: () => caughtUp(),
+        onProblem: (p) => problems.push(p),
+      })) {
+        seen.push(r.event.run_id as string);
+        if (seen.length === 2) controller.abort();
+      }
+    })();
+    await ready;
+    const line = readFileSync(file, "utf8").replace(/"first"/, '"second"');
+    appendFileSync(file, line.slice(0, 40));
+    await new Promise((r) => setTimeout(r, 120)); // several live reads see only the partial line
+    expect(seen).toEqual(["first"]);
+    appendFileSync(file, line.slice(40));
+    await following;
+    expect(seen).toEqual(["first", "second"]);
+    expect(problems).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { get, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,14 +36,29 @@ async function sseLatency(events: number): Promise<number[]> {
       if (/:(\d+)\//.test(banner)) break;
     }
     const port = /:(\d+)\//.exec(banner)![1];
-    const response = await fetch(`http://127.0.0.1:${port}/runs/sse-run/events?stream=true`);
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    // A plain node:http client, as an SSE library would use: fetch's web streams add their own
+    // milliseconds of tail to every chunk, which is the client's cost and not the server's.
+    const response = await new Promise<IncomingMessage>((resolve, reject) =>
+      get(`http://127.0.0.1:${port}/runs/sse-run/events?stream=true`, resolve).on("error", reject),
+    );
+    response.setEncoding("utf8");
     let buffer = "";
+    let wake: (() => void) | undefined;
+    let ended = false;
+    response.on("data", (text: string) => {
+      buffer += text;
+      wake?.();
+    });
+    response.on("end", () => {
+      ended = true;
+      wake?.();
+    });
     const waitFor = async (needle: string) => {
       while (!buffer.includes(needle)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error("stream ended");
-        buffer += value;
+        if (ended) throw new Error("stream ended");
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       }
       buffer = buffer.slice(buffer.indexOf(needle) + needle.length);
     };
@@ -59,7 +75,7 @@ async function sseLatency(events: number): Promise<number[]> {
       await waitFor(event.event_id);
       samples.push(performance.now() - started);
     }
-    await reader.cancel();
+    response.destroy();
     return samples.sort((a, b) => a - b);
   } finally {
     server.kill("SIGTERM");
@@ -88,17 +104,21 @@ export async function cliSuite(runs: number): Promise<void> {
     },
   ];
   printTable("CLI start-up", "starts/s", startup, startup[0]!.name);
-  const sse = await sseLatency(Math.max(200, runs * 100));
+  // Each run is a fresh server and 500 events; the table gives the median run's p50 and p99.
+  const sseRuns: number[][] = [];
+  for (let r = 0; r < Math.max(3, runs); r++) sseRuns.push(await sseLatency(500));
+  const p50s = sseRuns.map((s) => median(s));
+  const p99s = sseRuns.map((s) => percentile(s, 0.99));
   printTable(
     "append (fsync) to SSE subscriber of ledger serve",
     "events/s",
     [
       {
         name: "ledger append -> SSE",
-        rate: 1000 / median(sse),
-        p50: median(sse),
-        p99: percentile(sse, 0.99),
-        note: "target p99 <= 5 ms",
+        rate: 1000 / median(p50s),
+        p50: median(p50s),
+        p99: median(p99s),
+        note: `target p99 <= 5 ms; p99 of each run: ${p99s.map((v) => v.toFixed(2)).join(", ")}`,
       },
     ],
     "ledger append -> SSE",
