@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openIndexer } from "@ledger/indexer";
+import { openIndexer, openIndexReader } from "@ledger/indexer";
 // The indexer's own test workload: realistic runs with the seeds' phases and trials.
 import { backtestEvents, writeLog } from "../../../../packages/indexer/src/test-support/workload.js";
-import { median } from "../harness/stats.js";
+import { median, percentile } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
 
 const benchDir = fileURLToPath(new URL("../..", import.meta.url));
@@ -54,6 +54,48 @@ async function incremental(root: string, rounds: number): Promise<number[]> {
   return times;
 }
 
+/**
+ * Reader latency on the published index, from this process (not the indexer's): the runs page's
+ * `latest_runs` and one run's phase summary, each timed `times` times after a warm-up.
+ */
+async function readerQueries(root: string, times: number): Promise<Row[]> {
+  const reader = openIndexReader({ root });
+  try {
+    const runIds = (await reader.query("SELECT run_id FROM runs_status")).map((r) => String(r.run_id));
+    const queries: [string, (i: number) => Promise<unknown>][] = [
+      ["latest_runs, newest 50", () => reader.query("SELECT * FROM latest_runs LIMIT 50")],
+      [
+        "one run's phase summary",
+        (i) =>
+          reader.query("SELECT * FROM run_phase_summary WHERE run_id = $1", [
+            runIds[(i * 7919) % runIds.length]!,
+          ]),
+      ],
+    ];
+    const rows: Row[] = [];
+    for (const [name, run] of queries) {
+      for (let i = 0; i < 20; i++) await run(i);
+      const samples: number[] = [];
+      for (let i = 0; i < times; i++) {
+        const started = performance.now();
+        await run(i);
+        samples.push(performance.now() - started);
+      }
+      samples.sort((a, b) => a - b);
+      rows.push({
+        name,
+        rate: 1000 / median(samples),
+        p50: median(samples),
+        p99: percentile(samples, 0.99),
+        note: `${runIds.length} runs, ${times} queries, target p99 <= 20 ms`,
+      });
+    }
+    return rows;
+  } finally {
+    reader.close();
+  }
+}
+
 export async function indexerSuite(runs: number): Promise<void> {
   const big = logOf(1_000_000, "1m");
   const small = logOf(100_000, "100k");
@@ -90,6 +132,8 @@ export async function indexerSuite(runs: number): Promise<void> {
       });
     }
     printTable("incremental update (target <= 50 ms, sizes within 2x)", "events/s", inc, inc[0]!.name);
+    const reads = await readerQueries(big, Math.max(200, runs * 100));
+    printTable("reader queries on the ~1M-event index", "queries/s", reads, reads[0]!.name);
   } finally {
     rmSync(big, { recursive: true, force: true });
     rmSync(small, { recursive: true, force: true });
