@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { openIndexer, openIndexReader } from "@ledger/indexer";
 // The indexer's own test workload: realistic runs with the seeds' phases and trials.
 import { backtestEvents, writeLog } from "../../../../packages/indexer/src/test-support/workload.js";
-import { median, percentile } from "../harness/stats.js";
+import { latencyRow, median, timeEach } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
 
 const benchDir = fileURLToPath(new URL("../..", import.meta.url));
@@ -75,20 +75,8 @@ async function readerQueries(root: string, times: number): Promise<Row[]> {
     const rows: Row[] = [];
     for (const [name, run] of queries) {
       for (let i = 0; i < 20; i++) await run(i);
-      const samples: number[] = [];
-      for (let i = 0; i < times; i++) {
-        const started = performance.now();
-        await run(i);
-        samples.push(performance.now() - started);
-      }
-      samples.sort((a, b) => a - b);
-      rows.push({
-        name,
-        rate: 1000 / median(samples),
-        p50: median(samples),
-        p99: percentile(samples, 0.99),
-        note: `${runIds.length} runs, ${times} queries, target p99 <= 20 ms`,
-      });
+      const samples = await timeEach(times, run);
+      rows.push(latencyRow(name, samples, `${runIds.length} runs, ${times} queries, target p99 <= 20 ms`));
     }
     return rows;
   } finally {

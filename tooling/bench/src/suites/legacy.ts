@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { openIndexer } from "@ledger/indexer";
 import { generateLegacyDb, openDualMode } from "@ledger/legacy-adapter";
 import { writeLog } from "../../../../packages/indexer/src/test-support/workload.js";
-import { median, percentile } from "../harness/stats.js";
+import { latencyRow, timeEach } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
 
 const CUTOVER = Date.UTC(2026, 2, 1);
@@ -77,20 +77,8 @@ export async function legacySuite(runs: number): Promise<void> {
       ];
       for (const [name, filter] of cases) {
         await dual.queryRuns(filter); // warm the page cache
-        const times: number[] = [];
-        for (let i = 0; i < Math.max(10, runs * 4); i++) {
-          const started = performance.now();
-          await dual.queryRuns(filter);
-          times.push(performance.now() - started);
-        }
-        times.sort((a, b) => a - b);
-        rows.push({
-          name,
-          rate: 1000 / median(times),
-          p50: median(times),
-          p99: percentile(times, 0.99),
-          note: "100k legacy + 100k new runs",
-        });
+        const times = await timeEach(Math.max(10, runs * 4), () => dual.queryRuns(filter));
+        rows.push(latencyRow(name, times, "100k legacy + 100k new runs"));
       }
     } finally {
       dual.close();
