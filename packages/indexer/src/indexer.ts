@@ -357,7 +357,7 @@ export class Indexer {
       if (!done) work.push({ file, from, size });
     }
     const bytesTotal = work.reduce((n, w) => n + (w.file.compressed ? w.size : w.size - w.from), 0);
-    const batchBytes = this.#options.batchBytes ?? 16 * 1024 * 1024;
+    const batchBytes = this.#options.batchBytes ?? 4 * 1024 * 1024;
     const maxLineBytes = this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     let batch = new Batch(this.#catalogue);
     let pending: Promise<void> = Promise.resolve();
