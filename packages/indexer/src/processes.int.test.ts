@@ -4,6 +4,8 @@ import { openWriter } from "@ledger/writer";
 import { describe, expect, it } from "vitest";
 import { readHealth } from "./health.js";
 import { openIndexer } from "./indexer.js";
+import { indexLag } from "./lag.js";
+import { type IndexReader, openIndexReader } from "./reader.js";
 import { spawnChild } from "./test-support/children.js";
 import { reader, tempRoot, track } from "./test-support/index-fixture.js";
 import { backtestEvents, writeLog } from "./test-support/workload.js";
@@ -103,4 +105,71 @@ describe("readers and the indexer in separate processes", () => {
     expect(existsSync(join(root, "index/indexer.lock"))).toBe(false);
     expect(readHealth(root)).toMatchObject({ alive: false, state: "stopped" });
   });
+
+  it("writer processes, the daemon and a reader at once: no lock error, no partial read, and the result equals a full rebuild", async () => {
+    const root = tempRoot();
+    const daemon = spawnChild("daemon", [root]);
+    const watcher = spawnChild("reader", [root]);
+    await until(async () => (readHealth(root)?.state === "running" ? true : undefined), 20_000);
+    const writers = ["w1", "w2", "w3"].map((prefix) => spawnChild("writer", [root, prefix, "8"]));
+    const live = reader(root);
+    let written = 0;
+    try {
+      written = (await Promise.all(writers.map((w) => w.output))).reduce((n, out) => n + Number(out), 0);
+      await until(async () => {
+        const lag = await indexLag(live, root);
+        return lag.bytes === 0 ? true : undefined;
+      }, 60_000);
+    } finally {
+      writeFileSync(join(root, "stop"), "");
+      daemon.process.kill("SIGTERM");
+    }
+    const seen = JSON.parse(await watcher.output) as {
+      queries: number;
+      lockErrors: number;
+      partial: number;
+      errors: string[];
+    };
+    const { rounds } = JSON.parse(await daemon.output) as { rounds: number };
+    expect(rounds).toBeGreaterThan(3); // it indexed while the writers wrote, not once at the end
+    expect(written).toBeGreaterThan(3 * 8 * 40);
+    expect(seen).toMatchObject({ lockErrors: 0, partial: 0, errors: [] });
+    expect(seen.queries).toBeGreaterThan(10);
+
+    const rebuilt = join(root, "rebuilt");
+    const full = track(await openIndexer({ root, indexDir: rebuilt }));
+    await full.rebuild();
+    await full.close();
+    const fresh = openIndexReader({ root, indexDir: rebuilt });
+    try {
+      const daemonIndex = await contents(live);
+      expect(daemonIndex.event_pointers).toMatch(new RegExp(`^${written} `));
+      expect(await contents(fresh)).toEqual(daemonIndex);
+    } finally {
+      fresh.close();
+    }
+  });
 });
+
+/** Row count and a digest of every projected table, in a stable order, for comparing two indexes. */
+async function contents(r: IndexReader): Promise<Record<string, string>> {
+  const tables = [
+    "runs_d",
+    "runs_status",
+    "phase_timings",
+    "trial_results",
+    "baseline_results",
+    "event_pointers",
+    "catalog.artifacts_catalog",
+    "catalog.run_pointers",
+  ];
+  const out: Record<string, string> = {};
+  for (const table of tables) {
+    const [row] = await r.query(
+      `SELECT count(*) || ' ' || coalesce(md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)), '') AS digest
+       FROM ${table} t`,
+    );
+    out[table.replace("catalog.", "")] = String(row?.digest);
+  }
+  return out;
+}
