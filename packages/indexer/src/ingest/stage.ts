@@ -2,10 +2,11 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Batch } from "./batch.js";
 
 /**
- * Loads a batch into the temporary tables `_files`, `_stage`, `_repeated` and
- * `_quarantine_stage`. Bodies go through the appender one value per row; every other column
+ * Loads a batch into the temporary tables `_files`, `_repeated` and `_quarantine_stage`, and
+ * the view `_stage`. Bodies go through the appender one value per row; every other column
  * crosses as one comma-joined string that DuckDB splits, because each value handed across the
- * native boundary costs more than parsing it.
+ * native boundary costs more than parsing it. `_stage` is a view so the bodies are copied once,
+ * into each database's `_fresh`, not twice (about 8% of a full rebuild's time).
  */
 export async function stageBatch(connection: DuckDBConnection, batch: Batch): Promise<void> {
   await connection.run(
@@ -70,7 +71,7 @@ export async function stageBatch(connection: DuckDBConnection, batch: Batch): Pr
     ],
   );
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE _stage AS
+    `CREATE OR REPLACE TEMP VIEW _stage AS
      SELECT x.file_idx, f.file, x.byte_offset, x.byte_length, x.event_id, x.event_type, x.schema_version,
             x.run_id, x.seq, x.timestamp_ms, x.body
      FROM (SELECT * FROM temp._envelope POSITIONAL JOIN temp._raw) x
