@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { validateEvent } from "@ledger/schema";
 import { describe, expect, it } from "vitest";
@@ -8,9 +8,15 @@ import { partFiles, tempRoot } from "./test-support/temp-root.js";
 import { openWriter } from "./writer.js";
 
 describe("several OS processes", () => {
-  it("4 processes x 10,000 events: each present once, every line valid, no file shared", async () => {
+  it("4 processes x 10,000 events: each present once, every line valid, no file written by two processes", async () => {
     const root = tempRoot();
-    const children = [0, 1, 2, 3].map((p) => spawnAppender(root, `proc-${p}`, 10_000, 32));
+    // Each child takes a part with its first append, then waits for the barrier, so all four are
+    // alive and appending at the same time: none can finish early and hand its part to another.
+    const barrier = join(root, "go");
+    const children = [0, 1, 2, 3].map((p) => spawnAppender(root, `proc-${p}`, 10_000, 32, "fsync", barrier));
+    while (children.some((c) => c.acked.length === 0 && c.process.exitCode === null))
+      await new Promise((r) => setTimeout(r, 10));
+    writeFileSync(barrier, "");
     expect(await Promise.all(children.map((c) => c.exited))).toEqual([0, 0, 0, 0]);
     const ids = new Map<string, number>();
     for (const file of partFiles(root)) {

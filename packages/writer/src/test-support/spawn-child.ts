@@ -18,6 +18,8 @@ export function spawnAppender(
   count: number,
   concurrency = 8,
   durability = "fsync",
+  /** The child appends one event, then waits for this file before the rest. */
+  barrier?: string,
 ): Child {
   const child = spawn(
     process.execPath,
@@ -31,6 +33,7 @@ export function spawnAppender(
       String(count),
       String(concurrency),
       durability,
+      ...(barrier ? [barrier] : []),
     ],
     { cwd: packageDir, stdio: ["ignore", "pipe", "inherit"] },
   );
