@@ -58,6 +58,8 @@ export interface FollowLogOptions extends ReadLogOptions {
 }
 
 const CHUNK = 256 * 1024;
+/** Appends up to this size are read by `appendedChunks` once a follower is caught up. */
+const LIVE_READ_MAX = 1024 * 1024;
 
 /**
  * Streams the log's events in log order with constant memory, whatever its size: `.jsonl` and
@@ -96,7 +98,10 @@ export async function* followLog(options: FollowLogOptions): AsyncGenerator<LogR
         }
         const size = sizeOf(file.path) ?? 0;
         if (size <= start) continue;
-        const reader = readFile(file, start, options, filter, false, caughtUp);
+        // Small live appends are read directly; a large backlog streams, so it never holds the
+        // event loop for longer than one chunk's read.
+        const live = caughtUp && size - start <= LIVE_READ_MAX;
+        const reader = readFile(file, start, options, filter, false, live);
         let next = await reader.next();
         while (!next.done) {
           yield next.value;
