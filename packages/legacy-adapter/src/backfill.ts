@@ -1,7 +1,7 @@
 import { type DuckDBConnection, DuckDBInstance, listValue } from "@duckdb/node-api";
 import { assertSafeId } from "@ledger/schema";
 import { type EventInputLike, openWriter, readLog } from "@ledger/writer";
-import { LegacyDatabaseError } from "./errors.js";
+import { attachLegacy } from "./attach-legacy.js";
 import { defaultLegacyLayout, ident, type LegacyLayout, STATUS_SQL, tableRef } from "./layout.js";
 import { legacyEventId } from "./legacy-ids.js";
 
@@ -58,13 +58,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   };
   const writer = await openWriter({ root: options.root });
   try {
-    try {
-      await c.run(`ATTACH '${options.legacyDb.replaceAll("'", "''")}' AS legacy (READ_ONLY)`);
-    } catch (error) {
-      throw new LegacyDatabaseError(
-        `cannot open the legacy database: ${(error as Error).message.split("\n")[0]}`,
-      );
-    }
+    await attachLegacy(c, options.legacyDb);
     const r = layout.runs.columns;
     const runsSql = `SELECT ${ident(r.run_id)}::VARCHAR AS run_id, ${ident(r.run_type)}::VARCHAR AS run_type,
         ${STATUS_SQL(ident(r.status))} AS status, epoch_ms(${ident(r.created_at)}::TIMESTAMP) AS created_ms,

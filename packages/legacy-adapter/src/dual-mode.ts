@@ -3,10 +3,13 @@ import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { IndexMissingError } from "@ledger/indexer";
 import { ledgerPaths } from "@ledger/schema";
+import { attachLegacy } from "./attach-legacy.js";
 import { LegacyDatabaseError } from "./errors.js";
 import { defaultLegacyLayout, ident, type LegacyLayout, STATUS_SQL, tableRef } from "./layout.js";
 
 export type Source = "legacy" | "index";
+
+type Query = (sql: string, params: Record<string, DuckDBValue>) => Promise<Record<string, unknown>[]>;
 
 export interface DualModeOptions {
   /** The old system's DuckDB file; opened read-only, and only for the length of a query. */
@@ -120,31 +123,40 @@ export class DualMode {
           OR run_id NOT IN (SELECT run_id FROM legacy_runs WHERE created_ms < $cutover))`;
   }
 
-  async #query(sql: string, params: Record<string, DuckDBValue>): Promise<Record<string, unknown>[]> {
+  /**
+   * Attaches both files read-only, runs `work` with a query function over them, then detaches
+   * them: one attachment however many statements a call needs.
+   */
+  async #attached<T>(work: (query: Query) => Promise<T>): Promise<T> {
     const c = this.#connection;
     const attached: string[] = [];
     try {
-      try {
-        await c.run(`ATTACH '${this.#options.legacyDb.replaceAll("'", "''")}' AS legacy (READ_ONLY)`);
-        attached.push("legacy");
-      } catch (error) {
-        throw new LegacyDatabaseError(
-          `cannot open the legacy database: ${(error as Error).message.split("\n")[0]}`,
-          {
-            cause: error,
-          },
-        );
-      }
+      await attachLegacy(c, this.#options.legacyDb);
+      attached.push("legacy");
       if (!fs.existsSync(this.#indexPath)) throw new IndexMissingError(this.#indexPath);
       await c.run(`ATTACH '${this.#indexPath.replaceAll("'", "''")}' AS idx (READ_ONLY)`);
       attached.push("idx");
-      // DuckDB refuses a named parameter the statement does not use.
-      const bound = sql.includes("$cutover") ? { cutover: this.#cutoverMs, ...params } : params;
-      const reader = await c.runAndReadAll(sql, bound);
-      return reader.getRowObjectsJson() as Record<string, unknown>[];
+      return await work(async (sql, params) => {
+        // DuckDB refuses a named parameter the statement does not use.
+        const bound = sql.includes("$cutover") ? { cutover: this.#cutoverMs, ...params } : params;
+        const reader = await c.runAndReadAll(sql, bound);
+        return reader.getRowObjectsJson() as Record<string, unknown>[];
+      });
     } finally {
       for (const db of attached.reverse()) await c.run(`DETACH ${db}`).catch(() => {});
     }
+  }
+
+  #query(sql: string, params: Record<string, DuckDBValue>): Promise<Record<string, unknown>[]> {
+    return this.#attached((query) => query(sql, params));
+  }
+
+  /** The run's row by the cutover rule, on an attachment already open. */
+  async #statusOf(query: Query, runId: string): Promise<RunRow | undefined> {
+    const [row] = await query(`WITH ${this.#runCtes()} SELECT * FROM merged WHERE run_id = $run_id`, {
+      run_id: runId,
+    });
+    return row ? toRunRow(row) : undefined;
   }
 
   /** Runs from both sides by the cutover rule, newest first, each with its `source`. */
@@ -177,11 +189,8 @@ export class DualMode {
   }
 
   /** One run's status by the cutover rule, or undefined when neither side knows it. */
-  async queryRunStatus(runId: string): Promise<RunRow | undefined> {
-    const [row] = await this.#query(`WITH ${this.#runCtes()} SELECT * FROM merged WHERE run_id = $run_id`, {
-      run_id: runId,
-    });
-    return row ? toRunRow(row) : undefined;
+  queryRunStatus(runId: string): Promise<RunRow | undefined> {
+    return this.#attached((query) => this.#statusOf(query, runId));
   }
 
   /** Which side answers for this run. */
@@ -190,49 +199,52 @@ export class DualMode {
   }
 
   /** The run's phases from the side that answers for it. */
-  async queryPhases(runId: string): Promise<Record<string, unknown>[]> {
-    const source = await this.getSourceForRun(runId);
-    if (source === undefined) return [];
-    if (source === "index") {
-      const rows = await this.#query(
-        `SELECT phase, phase_order, started_ms, completed_ms, duration_ms, 'index' AS source
-         FROM idx.phase_timings WHERE run_id = $run_id ORDER BY phase_order, phase`,
+  queryPhases(runId: string): Promise<Record<string, unknown>[]> {
+    return this.#attached(async (query) => {
+      const source = (await this.#statusOf(query, runId))?.source;
+      if (source === undefined) return [];
+      if (source === "index") {
+        return query(
+          `SELECT phase, phase_order, started_ms, completed_ms, duration_ms, 'index' AS source
+           FROM idx.phase_timings WHERE run_id = $run_id ORDER BY phase_order, phase`,
+          { run_id: runId },
+        );
+      }
+      const p = this.#layout.phases;
+      const c = p.columns;
+      return query(
+        `SELECT ${ident(c.phase)}::VARCHAR AS phase, ${ident(c.phase_order)}::INTEGER AS phase_order,
+                epoch_ms(${ident(c.started_at)}::TIMESTAMP) AS started_ms,
+                epoch_ms(${ident(c.completed_at)}::TIMESTAMP) AS completed_ms,
+                ${ident(c.duration_ms)}::DOUBLE AS duration_ms, 'legacy' AS source
+         FROM ${tableRef(p.table)} WHERE ${ident(c.run_id)} = $run_id ORDER BY phase_order, phase`,
         { run_id: runId },
       );
-      return rows;
-    }
-    const p = this.#layout.phases;
-    const c = p.columns;
-    return this.#query(
-      `SELECT ${ident(c.phase)}::VARCHAR AS phase, ${ident(c.phase_order)}::INTEGER AS phase_order,
-              epoch_ms(${ident(c.started_at)}::TIMESTAMP) AS started_ms,
-              epoch_ms(${ident(c.completed_at)}::TIMESTAMP) AS completed_ms,
-              ${ident(c.duration_ms)}::DOUBLE AS duration_ms, 'legacy' AS source
-       FROM ${tableRef(p.table)} WHERE ${ident(c.run_id)} = $run_id ORDER BY phase_order, phase`,
-      { run_id: runId },
-    );
+    });
   }
 
   /** The run's trials (metrics as an object of numbers) from the side that answers for it. */
-  async queryTrials(runId: string): Promise<Record<string, unknown>[]> {
-    const source = await this.getSourceForRun(runId);
-    if (source === undefined) return [];
-    if (source === "index") {
-      return this.#query(
-        `SELECT trial_id, params::VARCHAR AS params, to_json(metrics)::VARCHAR AS metrics, 'index' AS source
-         FROM idx.trial_results WHERE run_id = $run_id ORDER BY trial_id`,
+  queryTrials(runId: string): Promise<Record<string, unknown>[]> {
+    return this.#attached(async (query) => {
+      const source = (await this.#statusOf(query, runId))?.source;
+      if (source === undefined) return [];
+      if (source === "index") {
+        return query(
+          `SELECT trial_id, params::VARCHAR AS params, to_json(metrics)::VARCHAR AS metrics, 'index' AS source
+           FROM idx.trial_results WHERE run_id = $run_id ORDER BY trial_id`,
+          { run_id: runId },
+        );
+      }
+      const t = this.#layout.trials;
+      const metrics = t.metrics.map((m) => `${ident(m)}::DOUBLE AS ${ident(m)}`).join(", ");
+      return query(
+        `SELECT ${ident(t.columns.trial_id)}::VARCHAR AS trial_id, ${ident(t.columns.params)}::VARCHAR AS params,
+                to_json(map_from_entries(list_filter([${t.metrics.map((m) => `{k: '${m}', v: ${ident(m)}::DOUBLE}`).join(", ")}], x -> x.v IS NOT NULL)))::VARCHAR AS metrics,
+                'legacy' AS source
+         FROM (SELECT *, ${metrics} FROM ${tableRef(t.table)}) WHERE ${ident(t.columns.run_id)} = $run_id ORDER BY trial_id`,
         { run_id: runId },
       );
-    }
-    const t = this.#layout.trials;
-    const metrics = t.metrics.map((m) => `${ident(m)}::DOUBLE AS ${ident(m)}`).join(", ");
-    return this.#query(
-      `SELECT ${ident(t.columns.trial_id)}::VARCHAR AS trial_id, ${ident(t.columns.params)}::VARCHAR AS params,
-              to_json(map_from_entries(list_filter([${t.metrics.map((m) => `{k: '${m}', v: ${ident(m)}::DOUBLE}`).join(", ")}], x -> x.v IS NOT NULL)))::VARCHAR AS metrics,
-              'legacy' AS source
-       FROM (SELECT *, ${metrics} FROM ${tableRef(t.table)}) WHERE ${ident(t.columns.run_id)} = $run_id ORDER BY trial_id`,
-      { run_id: runId },
-    );
+    });
   }
 
   /** Runs in both databases whose answers differ, with the side the cutover rule serves. */

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { openIndexer, openIndexReader } from "@ledger/indexer";
 import { openWriter } from "@ledger/writer";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { backfill } from "./backfill.js";
-import { openDualMode } from "./dual-mode.js";
+import { type DualMode, type DualModeOptions, openDualMode } from "./dual-mode.js";
 import { generateLegacyDb } from "./fixture.js";
 import { defaultLegacyLayout } from "./layout.js";
 
@@ -21,6 +21,18 @@ beforeAll(async () => {
   await generateLegacyDb({ path: legacyDb, runs: 1500, cutover });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const opened: DualMode[] = [];
+afterEach(() => {
+  for (const dual of opened.splice(0)) dual.close();
+});
+
+/** Opens the adapter and closes it after the test, pass or fail. */
+async function dualMode(options: DualModeOptions): Promise<DualMode> {
+  const dual = await openDualMode(options);
+  opened.push(dual);
+  return dual;
+}
 
 /** A ledger root whose new log holds runs created after the cutover, some also in the legacy db. */
 async function newSide(): Promise<string> {
@@ -87,85 +99,69 @@ async function findLegacyRunAfterCutover(): Promise<{ run_id: string; created_ms
 describe("dual mode", () => {
   it("answers by cutover: legacy before it, the index from it on, each row with its source", async () => {
     const root = await newSide();
-    const dual = await openDualMode({ legacyDb, root, cutover });
-    try {
-      const around = await dual.queryRuns({
-        createdFrom: cutover.getTime() - 2 * DAY,
-        createdTo: cutover.getTime() + 2 * DAY,
-        limit: 1000,
-      });
-      expect(around.length).toBeGreaterThan(30);
-      for (const row of around) {
-        expect(row.source).toBe((row.created_ms ?? 0) < cutover.getTime() ? "legacy" : "index");
-      }
-      const all = await dual.queryRuns({ limit: 100_000 });
-      const legacyAfter = await legacyQuery(
-        "SELECT count(*)::INTEGER AS n FROM optimizer.runs_d WHERE created_at < '2026-03-01'",
-      );
-      expect(all.filter((r) => r.source === "legacy")).toHaveLength(Number(legacyAfter[0]?.n));
-      expect(all.filter((r) => r.source === "index")).toHaveLength(32);
-    } finally {
-      dual.close();
+    const dual = await dualMode({ legacyDb, root, cutover });
+    const around = await dual.queryRuns({
+      createdFrom: cutover.getTime() - 2 * DAY,
+      createdTo: cutover.getTime() + 2 * DAY,
+      limit: 1000,
+    });
+    expect(around.length).toBeGreaterThan(30);
+    for (const row of around) {
+      expect(row.source).toBe((row.created_ms ?? 0) < cutover.getTime() ? "legacy" : "index");
     }
+    const all = await dual.queryRuns({ limit: 100_000 });
+    const legacyAfter = await legacyQuery(
+      "SELECT count(*)::INTEGER AS n FROM optimizer.runs_d WHERE created_at < '2026-03-01'",
+    );
+    expect(all.filter((r) => r.source === "legacy")).toHaveLength(Number(legacyAfter[0]?.n));
+    expect(all.filter((r) => r.source === "index")).toHaveLength(32);
   });
 
   it("puts the run two minutes before midnight on each side of the cutover day where it belongs", async () => {
     const root = await newSide();
-    const dual = await openDualMode({ legacyDb, root, cutover });
-    try {
-      expect(await dual.getSourceForRun("legacy-eve-2358")).toBe("legacy");
-      expect(await dual.getSourceForRun("legacy-day-2358")).toBe("index");
-      expect(await dual.getSourceForRun("nowhere")).toBeUndefined();
-    } finally {
-      dual.close();
-    }
+    const dual = await dualMode({ legacyDb, root, cutover });
+    expect(await dual.getSourceForRun("legacy-eve-2358")).toBe("legacy");
+    expect(await dual.getSourceForRun("legacy-day-2358")).toBe("index");
+    expect(await dual.getSourceForRun("nowhere")).toBeUndefined();
   });
 
   it("reports a run both sides recorded differently, and serves the side the rule picks", async () => {
     const root = await newSide();
     const [dupe] = await findLegacyRunAfterCutover();
-    const dual = await openDualMode({ legacyDb, root, cutover });
-    try {
-      const conflicts = await dual.conflicts();
-      expect(conflicts).toEqual([
-        expect.objectContaining({
-          run_id: dupe!.run_id,
-          winner: "index",
-          fields: expect.arrayContaining(["status"]),
-        }),
-      ]);
-      expect(await dual.queryRunStatus(dupe!.run_id)).toMatchObject({ status: "failed", source: "index" });
-    } finally {
-      dual.close();
-    }
+    const dual = await dualMode({ legacyDb, root, cutover });
+    const conflicts = await dual.conflicts();
+    expect(conflicts).toEqual([
+      expect.objectContaining({
+        run_id: dupe!.run_id,
+        winner: "index",
+        fields: expect.arrayContaining(["status"]),
+      }),
+    ]);
+    expect(await dual.queryRunStatus(dupe!.run_id)).toMatchObject({ status: "failed", source: "index" });
   });
 
   it("keeps NULLs as NULLs, reads phases and trials from the answering side, and binds every filter", async () => {
     const root = await newSide();
-    const dual = await openDualMode({ legacyDb, root, cutover });
-    try {
-      const [noStart] = await legacyQuery(
-        "SELECT run_id FROM optimizer.runs_d WHERE started_at IS NULL ORDER BY created_at LIMIT 1",
-      );
-      expect(await dual.queryRunStatus(String(noStart?.run_id))).toMatchObject({
-        started_ms: null,
-        source: "legacy",
-      });
-      const [withTrials] = await legacyQuery(
-        "SELECT run_id FROM optimizer.trials_f WHERE max_drawdown IS NULL AND recorded_at < '2026-03-01' LIMIT 1",
-      );
-      const trials = await dual.queryTrials(String(withTrials?.run_id));
-      expect(trials.some((t) => !("max_drawdown" in JSON.parse(String(t.metrics))))).toBe(true);
-      expect((await dual.queryPhases("new-3")).map((p) => p.source)).toEqual([]);
-      expect((await dual.queryPhases(String(withTrials?.run_id))).length).toBe(6);
-      expect(await dual.queryRuns({ status: "x' OR '1'='1" })).toEqual([]);
-      expect(await dual.queryRuns({ runType: "'; DROP TABLE optimizer.runs_d; --" })).toEqual([]);
-      // Between queries the adapter holds no lock: the old system can still open its file read-write.
-      const rw = await DuckDBInstance.create(legacyDb);
-      rw.closeSync();
-    } finally {
-      dual.close();
-    }
+    const dual = await dualMode({ legacyDb, root, cutover });
+    const [noStart] = await legacyQuery(
+      "SELECT run_id FROM optimizer.runs_d WHERE started_at IS NULL ORDER BY created_at LIMIT 1",
+    );
+    expect(await dual.queryRunStatus(String(noStart?.run_id))).toMatchObject({
+      started_ms: null,
+      source: "legacy",
+    });
+    const [withTrials] = await legacyQuery(
+      "SELECT run_id FROM optimizer.trials_f WHERE max_drawdown IS NULL AND recorded_at < '2026-03-01' LIMIT 1",
+    );
+    const trials = await dual.queryTrials(String(withTrials?.run_id));
+    expect(trials.some((t) => !("max_drawdown" in JSON.parse(String(t.metrics))))).toBe(true);
+    expect((await dual.queryPhases("new-3")).map((p) => p.source)).toEqual([]);
+    expect((await dual.queryPhases(String(withTrials?.run_id))).length).toBe(6);
+    expect(await dual.queryRuns({ status: "x' OR '1'='1" })).toEqual([]);
+    expect(await dual.queryRuns({ runType: "'; DROP TABLE optimizer.runs_d; --" })).toEqual([]);
+    // Between queries the adapter holds no lock: the old system can still open its file read-write.
+    const rw = await DuckDBInstance.create(legacyDb);
+    rw.closeSync();
   });
 
   it("takes a column mapping for a legacy database laid out differently", async () => {
@@ -186,12 +182,8 @@ describe("dual mode", () => {
       },
     };
     const root = await newSide();
-    const dual = await openDualMode({ legacyDb: variant, root, cutover, layout });
-    try {
-      expect(await dual.getSourceForRun("legacy-eve-2358")).toBe("legacy");
-    } finally {
-      dual.close();
-    }
+    const dual = await dualMode({ legacyDb: variant, root, cutover, layout });
+    expect(await dual.getSourceForRun("legacy-eve-2358")).toBe("legacy");
     await expect(
       openDualMode({
         legacyDb: variant,
@@ -215,12 +207,8 @@ describe("backfill and parity", () => {
     const reader = openIndexReader({ root });
     expect(await reader.query("SELECT count(*)::INTEGER AS n FROM duplicate_events")).toEqual([{ n: 0 }]);
     reader.close();
-    const dual = await openDualMode({ legacyDb, root, cutover });
-    try {
-      expect(await dual.compare()).toEqual([]);
-    } finally {
-      dual.close();
-    }
+    const dual = await dualMode({ legacyDb, root, cutover });
+    expect(await dual.compare()).toEqual([]);
     // A row altered in the legacy database after the backfill is caught.
     const altered = join(dir, "altered.duckdb");
     copyFileSync(legacyDb, altered);
@@ -231,15 +219,11 @@ describe("backfill and parity", () => {
     );
     c.closeSync();
     instance.closeSync();
-    const check = await openDualMode({ legacyDb: altered, root, cutover });
-    try {
-      expect(await check.compare()).toEqual([
-        { run_id: "legacy-000002", field: "exit_code", legacy: "3", index: "0" },
-        { run_id: "legacy-000002", field: "status", legacy: "failed", index: "succeeded" },
-      ]);
-    } finally {
-      check.close();
-    }
+    const check = await dualMode({ legacyDb: altered, root, cutover });
+    expect(await check.compare()).toEqual([
+      { run_id: "legacy-000002", field: "exit_code", legacy: "3", index: "0" },
+      { run_id: "legacy-000002", field: "status", legacy: "failed", index: "succeeded" },
+    ]);
   });
 
   it("resumes an interrupted backfill without writing anything twice", async () => {
@@ -261,11 +245,7 @@ describe("backfill and parity", () => {
     const reader = openIndexReader({ root });
     expect(await reader.query("SELECT count(*)::INTEGER AS n FROM duplicate_events")).toEqual([{ n: 0 }]);
     reader.close();
-    const dual = await openDualMode({ legacyDb, root, cutover });
-    try {
-      expect(await dual.compare()).toEqual([]);
-    } finally {
-      dual.close();
-    }
+    const dual = await dualMode({ legacyDb, root, cutover });
+    expect(await dual.compare()).toEqual([]);
   });
 });
