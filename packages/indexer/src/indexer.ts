@@ -39,11 +39,6 @@ const LOCK_POLL_MS = 200;
  */
 const ROW_GROUP_SIZE = Number(process.env.LEDGER_RG ?? 16_384);
 
-/** `day=…/part-….jsonl`, the same whether or not the file is compressed. */
-function logicalName(file: LogFile): string {
-  return file.compressed ? file.rel.slice(0, -3) : file.rel;
-}
-
 /**
  * The only writer of the index. Holds `index/indexer.lock` while open; `update()` folds in what
  * the log gained since the last round, `rebuild()` builds the index again from the log, and both
@@ -346,7 +341,7 @@ export class Indexer {
     const report = emptyReport(mode, performance.now());
     const work: { file: LogFile; from: number; size: number }[] = [];
     for (const file of files) {
-      const name = logicalName(file);
+      const name = file.logicalRel;
       const size = fs.statSync(file.path, { throwIfNoEntry: false })?.size;
       if (size === undefined) continue;
       const points = perDb.map((m) => m.get(name));
@@ -393,7 +388,7 @@ export class Indexer {
     };
     for (const { file, from, size } of work) {
       report.files++;
-      const name = logicalName(file);
+      const name = file.logicalRel;
       const publishedBytes = mode === "full" ? 0 : (this.#consumed.get(name) ?? 0);
       const meta = { file: name, sourceBytes: size, compressed: file.compressed, publishedBytes };
       batch.beginFile(meta, from);
@@ -439,7 +434,7 @@ export class Indexer {
       `INSERT INTO runs.archived_files
        SELECT file, epoch_ms(now()) FROM runs.ingest_checkpoints WHERE file NOT IN (SELECT unnest($present))
        ON CONFLICT (file) DO NOTHING`,
-      { present: listValue(files.map(logicalName)) },
+      { present: listValue(files.map((f) => f.logicalRel)) },
     );
   }
 

@@ -6,6 +6,8 @@ export interface LogFile {
   path: string;
   /** Relative to the events folder. */
   rel: string;
+  /** `rel` without `.gz`: the name the part keeps before and after retention compresses it. */
+  logicalRel: string;
   day: string;
   part: number;
   compressed: boolean;
@@ -38,7 +40,8 @@ export function listLogFiles(eventsDir: string, fromDay?: string, toDay?: string
       if (!ref) continue;
       const seen = byPart.get(ref.part);
       if (seen && !seen.compressed) continue;
-      byPart.set(ref.part, { path, rel: `${dayDir}/${name}`, ...ref });
+      const rel = `${dayDir}/${name}`;
+      byPart.set(ref.part, { path, rel, logicalRel: ref.compressed ? rel.slice(0, -3) : rel, ...ref });
     }
     files.push(...[...byPart.values()].sort((a, b) => a.part - b.part));
   }

@@ -80,20 +80,20 @@ export async function* readLog(options: ReadLogOptions): AsyncGenerator<LogRecor
 export async function* followLog(options: FollowLogOptions): AsyncGenerator<LogRecord> {
   const filter = makeFilter(options);
   const events = ledgerPaths(options.root).events;
-  const offsets = new Map<string, number>(); // key: day/part, so a part later gzipped is not re-read
-  const key = (f: LogFile) => `${f.day}/${f.part}`;
+  // By logical name, so a part that retention gzips later is not read again.
+  const offsets = new Map<string, number>();
   if (options.fromEnd)
     for (const f of listLogFiles(events, options.fromDay))
-      offsets.set(key(f), f.compressed ? Infinity : (sizeOf(f.path) ?? 0));
+      offsets.set(f.logicalRel, f.compressed ? Infinity : (sizeOf(f.path) ?? 0));
   const waker = new LogWaker(events, options.pollMs ?? 250, options.signal);
   let caughtUp = false;
   try {
     while (!options.signal?.aborted) {
       for (const file of listLogFiles(events, options.fromDay, options.toDay)) {
-        const start = offsets.get(key(file)) ?? 0;
+        const start = offsets.get(file.logicalRel) ?? 0;
         if (file.compressed) {
           if (start === 0) yield* readFile(file, 0, options, filter, true);
-          offsets.set(key(file), Infinity);
+          offsets.set(file.logicalRel, Infinity);
           continue;
         }
         const size = sizeOf(file.path) ?? 0;
@@ -107,7 +107,7 @@ export async function* followLog(options: FollowLogOptions): AsyncGenerator<LogR
           yield next.value;
           next = await reader.next();
         }
-        offsets.set(key(file), next.value);
+        offsets.set(file.logicalRel, next.value);
       }
       if (!caughtUp) {
         caughtUp = true;

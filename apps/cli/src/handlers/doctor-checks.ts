@@ -84,7 +84,7 @@ export async function indexChecks(reader: IndexReader, files: LogFile[]): Promis
   const checkpoints = await reader.checkpoints();
   // Parity is checked over the parts still in the log: retention may have deleted older ones,
   // whose events the index keeps as archived.
-  const present = new Set(files.map((f) => (f.compressed ? f.rel.slice(0, -3) : f.rel)));
+  const present = new Set(files.map((f) => f.logicalRel));
   const perFile = await reader.query(
     `SELECT file, sum(events)::BIGINT AS events, sum(quarantined)::BIGINT AS quarantined, sum(duplicates)::BIGINT AS duplicates
      FROM (SELECT file, count(*) AS events, 0 AS quarantined, 0 AS duplicates FROM event_pointers GROUP BY file
@@ -110,8 +110,7 @@ export async function indexChecks(reader: IndexReader, files: LogFile[]): Promis
   const lag = measureLag(files, (f) => checkpoints.get(f));
   let lines = 0;
   for (const file of files) {
-    const name = file.compressed ? file.rel.slice(0, -3) : file.rel;
-    const upTo = checkpoints.get(name) ?? 0;
+    const upTo = checkpoints.get(file.logicalRel) ?? 0;
     if (upTo > 0) lines += await countLines(file, file.compressed ? Number.POSITIVE_INFINITY : upTo);
   }
   return [
