@@ -17,9 +17,7 @@ const RESERVED = new Set([
   "root",
   "json",
   "event-type",
-  "eventType",
   "run-id",
-  "runId",
   "durability",
   "help",
   "version",
@@ -52,7 +50,7 @@ function fromFlags(args: EmitArgs): Record<string, unknown> {
   const event: Record<string, unknown> = { event_type: type };
   if (args["run-id"] !== undefined) event.run_id = String(args["run-id"]);
   for (const [key, value] of Object.entries(args)) {
-    if (RESERVED.has(key) || /[A-Z]/.test(key)) continue; // yargs adds camelCase twins
+    if (RESERVED.has(key)) continue;
     const field = key.replaceAll("-", "_");
     event[field] = coerce(definition, field, value);
   }

@@ -5,7 +5,7 @@ import { authorized } from "./auth.js";
 import { PAGE } from "./page.js";
 import { json, problem } from "./respond.js";
 import { downloadEvents, streamEvents } from "./run-events.js";
-import { runDetail, runList } from "./runs.js";
+import { runList, runSummary } from "./runs.js";
 
 export interface ServeOptions {
   root: string;
@@ -52,7 +52,7 @@ export function createLedgerServer(options: ServeOptions): Server {
     const runId = decodeURIComponent(match[1] ?? "");
     if (!isSafeId(runId)) return problem(response, 400, "invalid run id");
     if (!match[2]) {
-      const detail = await runDetail(reader, runId);
+      const detail = await runSummary(reader, runId);
       return detail ? json(response, 200, detail) : problem(response, 404, `no run ${runId} in the index`);
     }
     const controller = new AbortController();
