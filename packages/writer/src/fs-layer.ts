@@ -31,9 +31,12 @@ export const nodeFs: WriterFs = {
   fstat: promisify(fs.fstat) as WriterFs["fstat"],
 };
 
-/** fsync a directory so a file just created in it survives a power loss. */
-export function fsyncDirSync(dir: string): void {
-  const fd = fs.openSync(dir, "r");
+/**
+ * fsync a file or a directory by path: a directory so that a file just created, renamed or
+ * removed in it survives a power loss.
+ */
+export function fsyncPathSync(path: string): void {
+  const fd = fs.openSync(path, "r");
   try {
     fs.fsyncSync(fd);
   } finally {

@@ -10,7 +10,7 @@ export {
 } from "./emitters.js";
 export { DiskFullError, WriteFailedError, WriterClosedError } from "./errors.js";
 export { FileLock } from "./file-lock.js";
-export { nodeFs, type WriterFs } from "./fs-layer.js";
+export { fsyncPathSync, nodeFs, type WriterFs } from "./fs-layer.js";
 export { type GitProvenance, gitProvenance } from "./git.js";
 export { type LogFile, listLogFiles } from "./log-files.js";
 export { LogWaker } from "./log-waker.js";

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import { join, relative } from "node:path";
 import { dayDirName, parsePartPath, partFilePath } from "@ledger/schema";
 import { FileLock } from "./file-lock.js";
-import { fsyncDirSync, type WriterFs } from "./fs-layer.js";
+import { fsyncPathSync, type WriterFs } from "./fs-layer.js";
 import { type RecoveryReport, recoverTail } from "./recovery.js";
 
 /** A part file this writer holds the lock on and appends to. */
@@ -59,7 +59,7 @@ export async function openPart(o: OpenPartOptions): Promise<OpenPart> {
         if (report) o.onRecovery(report);
       }
       const fd = await o.fs.open(path, "a", o.fileMode);
-      if (!before) fsyncDirSync(dayDir);
+      if (!before) fsyncPathSync(dayDir);
       const st = await o.fs.fstat(fd);
       return { path, relPath: relative(o.eventsDir, path), day: o.day, fd, size: st.size, ino: st.ino, lock };
     } catch (error) {
@@ -83,7 +83,7 @@ function listParts(dayDir: string): Map<number, "plain" | "gz"> {
 function ensureDir(dir: string, mode: number): void {
   if (fs.existsSync(dir)) return;
   fs.mkdirSync(dir, { recursive: true, mode });
-  fsyncDirSync(join(dir, ".."));
+  fsyncPathSync(join(dir, ".."));
 }
 
 /** True when the path no longer names the file we hold open (deleted, or replaced by another). */

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fsyncDirSync } from "./fs-layer.js";
+import { fsyncPathSync } from "./fs-layer.js";
 
 /** What recovery did to a part file left behind by a crashed writer. */
 export interface RecoveryReport {
@@ -33,7 +33,7 @@ export function recoverTail(file: string, quarantineDir: string): RecoveryReport
     const day = basename(dirname(file));
     const quarantineFile = join(quarantineDir, `${day}.${basename(file)}.${cut}.${Date.now()}.torn`);
     fs.writeFileSync(quarantineFile, torn, { mode: 0o600, flush: true });
-    fsyncDirSync(quarantineDir);
+    fsyncPathSync(quarantineDir);
     fs.ftruncateSync(fd, cut);
     fs.fsyncSync(fd);
     return { file, offset: cut, bytes: torn.length, quarantineFile };

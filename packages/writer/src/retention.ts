@@ -1,10 +1,7 @@
 import {
-  closeSync,
   createReadStream,
   createWriteStream,
   existsSync,
-  fsyncSync,
-  openSync,
   readdirSync,
   renameSync,
   rmSync,
@@ -15,6 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { ledgerPaths, parseDayDirName, utcDay } from "@ledger/schema";
 import { FileLock } from "./file-lock.js";
+import { fsyncPathSync } from "./fs-layer.js";
 import { type LogFile, listLogFiles } from "./log-files.js";
 
 export interface RetentionOptions {
@@ -69,15 +67,6 @@ export function planRetention(options: RetentionOptions): RetentionPlan {
   return plan;
 }
 
-function fsyncPath(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Gzips one sealed part beside itself (`.jsonl.gz`, fsynced, then renamed into place) and only
  * then removes the plain file. Readers list the plain file while both exist, so at every moment
@@ -91,11 +80,11 @@ export async function compressPart(file: LogFile): Promise<void> {
     createGzip(),
     createWriteStream(tmp, { mode: statSync(file.path).mode & 0o777 }),
   );
-  fsyncPath(tmp);
+  fsyncPathSync(tmp);
   renameSync(tmp, gz);
-  fsyncPath(join(file.path, ".."));
+  fsyncPathSync(join(file.path, ".."));
   rmSync(file.path);
-  fsyncPath(join(file.path, ".."));
+  fsyncPathSync(join(file.path, ".."));
 }
 
 /** Carries out a plan: compress, then delete expired days. */
@@ -115,5 +104,5 @@ export async function applyRetention(
     rmSync(join(events, dir), { recursive: true, force: true });
     onProgress?.(++done, total);
   }
-  if (plan.delete.length > 0) fsyncPath(events);
+  if (plan.delete.length > 0) fsyncPathSync(events);
 }

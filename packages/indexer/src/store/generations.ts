@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { dirname, join } from "node:path";
+import { fsyncPathSync } from "@ledger/writer";
 
 const GEN = /^g(\d{6,})\.duckdb$/;
 
@@ -15,15 +16,6 @@ function moveWithWal(from: string, to: string): void {
 function removeWithWal(path: string): void {
   fs.rmSync(path, { force: true });
   fs.rmSync(`${path}.wal`, { force: true });
-}
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, "r");
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /**
@@ -115,7 +107,7 @@ export class Generations {
       fs.copyFileSync(path, tmp); // no hard links on this file system: a copy is still atomic to rename
     }
     fs.renameSync(tmp, this.published);
-    fsyncDir(dirname(this.published));
+    fsyncPathSync(dirname(this.published));
   }
 
   /** Keeps the newest `keep` generations; readers holding a removed one keep their snapshot. */
