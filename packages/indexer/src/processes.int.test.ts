@@ -5,8 +5,9 @@ import { describe, expect, it } from "vitest";
 import { readHealth } from "./health.js";
 import { openIndexer } from "./indexer.js";
 import { indexLag } from "./lag.js";
-import { type IndexReader, openIndexReader } from "./reader.js";
+import { openIndexReader } from "./reader.js";
 import { spawnChild } from "./test-support/children.js";
+import { indexDigest } from "./test-support/index-digest.js";
 import { reader, tempRoot, track } from "./test-support/index-fixture.js";
 import { backtestEvents, writeLog } from "./test-support/workload.js";
 
@@ -142,34 +143,11 @@ describe("readers and the indexer in separate processes", () => {
     await full.close();
     const fresh = openIndexReader({ root, indexDir: rebuilt });
     try {
-      const daemonIndex = await contents(live);
+      const daemonIndex = await indexDigest(live);
       expect(daemonIndex.event_pointers).toMatch(new RegExp(`^${written} `));
-      expect(await contents(fresh)).toEqual(daemonIndex);
+      expect(await indexDigest(fresh)).toEqual(daemonIndex);
     } finally {
       fresh.close();
     }
   });
 });
-
-/** Row count and a digest of every projected table, in a stable order, for comparing two indexes. */
-async function contents(r: IndexReader): Promise<Record<string, string>> {
-  const tables = [
-    "runs_d",
-    "runs_status",
-    "phase_timings",
-    "trial_results",
-    "baseline_results",
-    "event_pointers",
-    "catalog.artifacts_catalog",
-    "catalog.run_pointers",
-  ];
-  const out: Record<string, string> = {};
-  for (const table of tables) {
-    const [row] = await r.query(
-      `SELECT count(*) || ' ' || coalesce(md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)), '') AS digest
-       FROM ${table} t`,
-    );
-    out[table.replace("catalog.", "")] = String(row?.digest);
-  }
-  return out;
-}
