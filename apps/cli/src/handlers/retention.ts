@@ -30,11 +30,12 @@ export async function retention(args: RetentionArgs): Promise<void> {
     dryRun: args["dry-run"],
   };
   if (!args["dry-run"]) {
-    // Everything about to be deleted goes into the index first, so its runs are kept.
+    // Everything about to be deleted goes into every generation of the index first, so its
+    // runs are kept.
     if (plan.delete.length > 0) {
       const indexer = await openIndexer({ root, waitForLockMs: 60_000 });
       try {
-        await indexer.update();
+        await indexer.settle();
       } finally {
         await indexer.close();
       }

@@ -21,37 +21,39 @@ interface Step {
   projection?: string;
 }
 
+/** What to fold into one database from the staged batch. */
+export interface ApplyPlan {
+  database: IndexDatabase;
+  /** The database's projections. */
+  projections: readonly Projection[];
+  /** Smallest event id in the batch; bounds the duplicate check. */
+  minEventId: string;
+  /** Event types present in the batch. */
+  batchTypes: ReadonlySet<string>;
+  /** For the runs database: the other databases and the event types each projects. */
+  handoff: readonly (readonly [IndexDatabase, string])[];
+}
+
 /**
  * The statements that fold the staged batch into one database: its new events (past its own
  * checkpoint of each file, first occurrence of each id), its projections, its event pointers and
  * its checkpoints. `minEventId` bounds the duplicate check: ids are time-sortable, so DuckDB's
  * zone maps skip the row groups of older events and the check costs what the batch costs.
  */
-function steps(
-  database: IndexDatabase,
-  projections: readonly Projection[],
-  minEventId: string,
-  batchTypes: ReadonlySet<string>,
-): Step[] {
+function steps(plan: ApplyPlan): Step[] {
+  const { database, projections, minEventId, batchTypes } = plan;
   const db = sqlIdent(database);
   const types = [...new Set(projections.flatMap((p) => p.eventTypes))];
+  // A file can appear twice in a batch (lines handed off from earlier rounds, then new bytes).
   const checkpoints: Step = {
     sql: `INSERT INTO ingest_checkpoints
-          SELECT file, bytes, source_bytes, compressed, epoch_ms(now()) FROM temp._files
+          SELECT file, max(bytes), max(source_bytes), bool_or(compressed), epoch_ms(now()) FROM temp._files GROUP BY file
           ON CONFLICT (file) DO UPDATE SET bytes = greatest(ingest_checkpoints.bytes, excluded.bytes),
             source_bytes = excluded.source_bytes, compressed = excluded.compressed,
             updated_ms = excluded.updated_ms`,
   };
-  // Nothing in the batch for this database: only its checkpoints move (the common case for the
-  // catalog and alerts databases, and most of the cost of a small round if done in full).
-  if (database !== "runs" && !types.some((t) => batchTypes.has(t))) {
-    return [
-      {
-        sql: "CREATE OR REPLACE TEMP TABLE _counts AS SELECT 0 AS events, 0 AS duplicates, 0 AS quarantined",
-      },
-      checkpoints,
-    ];
-  }
+  // Nothing in the batch for this database: only its checkpoints move.
+  if (database !== "runs" && !types.some((t) => batchTypes.has(t))) return [checkpoints];
   // The runs database points at every event; the others only at the types they project.
   const typeFilter =
     database === "runs" ? "" : `AND s.event_type IN (${types.map(sqlString).join(", ") || "NULL"})`;
@@ -66,21 +68,22 @@ function steps(
             FROM temp._stage s LEFT JOIN ${db}.ingest_checkpoints c ON c.file = s.file
             WHERE s.byte_offset >= coalesce(c.bytes, 0) ${typeFilter}`,
     },
-    {
-      sql: `CREATE OR REPLACE TEMP TABLE _counts AS SELECT
+  ];
+  if (database === "runs") {
+    // Only the runs database counts: it holds every event, the others a subset.
+    list.push(
+      {
+        sql: `CREATE OR REPLACE TEMP TABLE _counts AS SELECT
               (SELECT count(*) FROM temp._fresh s JOIN temp._files f ON f.idx = s.file_idx
                WHERE NOT dup AND s.byte_offset >= f.published_bytes) AS events,
               (SELECT count(*) FROM temp._fresh s JOIN temp._files f ON f.idx = s.file_idx
                WHERE dup AND s.byte_offset >= f.published_bytes)
-              + (SELECT count(*) FROM temp._repeated r JOIN temp._files f ON f.file = r.file
+              + (SELECT count(*) FROM temp._repeated r JOIN temp._files f ON f.idx = r.file_idx
                  LEFT JOIN ${db}.ingest_checkpoints c ON c.file = r.file
                  WHERE r.byte_offset >= greatest(f.published_bytes, coalesce(c.bytes, 0))) AS duplicates,
               (SELECT count(*) FROM temp._quarantine_stage q JOIN temp._files f ON f.idx = q.file_idx
                WHERE q.byte_offset >= f.published_bytes) AS quarantined`,
-    },
-  ];
-  if (database === "runs") {
-    list.push(
+      },
       {
         sql: `INSERT INTO duplicate_events
               SELECT event_id, file, byte_offset, epoch_ms(now()) FROM temp._fresh WHERE dup
@@ -96,6 +99,15 @@ function steps(
               WHERE q.byte_offset >= coalesce(c.bytes, 0)`,
       },
     );
+    if (plan.handoff.length > 0) {
+      const pairs = plan.handoff.map(([d, t]) => `(${sqlString(d)}, ${sqlString(t)})`).join(", ");
+      list.push({
+        sql: `INSERT INTO handoff_pointers
+              SELECT h.db, s.event_id, s.file, s.byte_offset, s.byte_length
+              FROM temp._fresh s JOIN (VALUES ${pairs}) h(db, event_type) ON h.event_type = s.event_type
+              WHERE NOT s.dup`,
+      });
+    }
   }
   list.push({
     sql: `INSERT INTO event_pointers
@@ -103,7 +115,7 @@ function steps(
           FROM temp._fresh WHERE NOT dup`,
   });
   for (const projection of projections) {
-    if (projection.apply.length === 0) continue;
+    if (projection.apply.length === 0 || !projection.eventTypes.some((t) => batchTypes.has(t))) continue;
     list.push({
       sql: `CREATE OR REPLACE TEMP VIEW new_events AS SELECT ${COLUMNS} FROM temp._fresh
             WHERE NOT dup AND event_type IN (${projection.eventTypes.map(sqlString).join(", ")})`,
@@ -118,20 +130,17 @@ function steps(
  * Applies the staged batch to one database in one transaction: a crash before COMMIT leaves the
  * database as it was; after, all of it. The statements go to DuckDB as one script, so DuckDB
  * runs them back to back whatever the JavaScript thread is doing; if the script fails, it is
- * rolled back and replayed one statement at a time to name the projection at fault.
+ * rolled back and replayed one statement at a time to name the projection at fault. Returns the
+ * counts for the runs database and zeros for the others.
  */
 export async function applyToDatabase(
   connection: DuckDBConnection,
-  database: IndexDatabase,
-  projections: readonly Projection[],
-  minEventId: string,
-  /** Event types present in the batch. */
-  batchTypes: ReadonlySet<string>,
+  plan: ApplyPlan,
   /** One statement per call, so a tracer sees each one's time. @default false */
   stepwise = false,
 ): Promise<ApplyCounts> {
-  const list = steps(database, projections, minEventId, batchTypes);
-  await connection.run(`USE ${sqlIdent(database)}`);
+  const list = steps(plan);
+  await connection.run(`USE ${sqlIdent(plan.database)}`);
   if (stepwise) {
     await replayOneByOne(connection, list);
   } else {
@@ -142,6 +151,7 @@ export async function applyToDatabase(
       await replayOneByOne(connection, list);
     }
   }
+  if (plan.database !== "runs") return { events: 0, duplicates: 0, quarantined: 0 };
   const row = (await connection.runAndReadAll("SELECT * FROM temp._counts")).getRows()[0] ?? [];
   return { events: Number(row[0] ?? 0), duplicates: Number(row[1] ?? 0), quarantined: Number(row[2] ?? 0) };
 }

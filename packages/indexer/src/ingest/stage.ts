@@ -12,7 +12,8 @@ export async function stageBatch(connection: DuckDBConnection, batch: Batch): Pr
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE _files (idx INTEGER, file VARCHAR, bytes BIGINT, source_bytes BIGINT, compressed BOOLEAN, published_bytes BIGINT);
      CREATE OR REPLACE TEMP TABLE _raw (body VARCHAR);
-     CREATE OR REPLACE TEMP TABLE _quarantine_stage (file_idx INTEGER, byte_offset BIGINT, byte_length BIGINT, kind VARCHAR, reason VARCHAR, event_type VARCHAR);`,
+     CREATE OR REPLACE TEMP TABLE _quarantine_stage (file_idx INTEGER, byte_offset BIGINT, byte_length BIGINT, kind VARCHAR, reason VARCHAR, event_type VARCHAR);
+     CREATE OR REPLACE TEMP TABLE _repeated (file_idx INTEGER, file VARCHAR, byte_offset BIGINT, event_id VARCHAR);`,
   );
   const files = await connection.createAppender("_files", "main", "temp");
   batch.files.forEach((f, i) => {
@@ -77,15 +78,16 @@ export async function stageBatch(connection: DuckDBConnection, batch: Batch): Pr
      FROM (SELECT * FROM temp._envelope POSITIONAL JOIN temp._raw) x
      JOIN temp._files f ON f.idx = x.file_idx`,
   );
+  if (batch.repeated.length === 0) return;
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE _repeated AS
-     SELECT f.file, p.c1::BIGINT AS byte_offset, p.c2 AS event_id
+     SELECT f.idx AS file_idx, f.file, p.c1::BIGINT AS byte_offset, p.c2 AS event_id
      FROM (${unnested(3)}) p JOIN temp._files f ON f.idx = p.c0::INTEGER`,
     [
       batch.repeated.map((r) => r.fileIdx).join(","),
       batch.repeated.map((r) => r.offset).join(","),
       batch.repeated.map((r) => r.eventId).join(","),
-      batch.repeated.length > 0,
+      true,
     ],
   );
 }

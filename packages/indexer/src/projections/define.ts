@@ -24,7 +24,7 @@ export interface Projection {
   eventTypes: readonly string[];
   /** Statements that create the projection's tables and views (`IF NOT EXISTS` / `OR REPLACE`). */
   setup: readonly string[];
-  /** Statements run for each batch, reading `new_events`. */
+  /** Statements run for each batch that holds events of `eventTypes`, reading `new_events`. */
   apply: readonly string[];
 }
 

@@ -1,7 +1,7 @@
 import type { IndexDatabase } from "../projections/define.js";
 
 /** Bumped when the internal tables change shape; an index of another version is rebuilt. */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 
 /** Tables every index database keeps for itself, beside its projections. */
 export function internalTables(database: IndexDatabase): string[] {
@@ -41,6 +41,15 @@ export function internalTables(database: IndexDatabase): string[] {
       `CREATE TABLE IF NOT EXISTS archived_files (file VARCHAR PRIMARY KEY, archived_ms BIGINT NOT NULL)`,
       `CREATE OR REPLACE VIEW archived_events AS
        SELECT p.*, a.archived_ms FROM event_pointers p JOIN archived_files a USING (file)`,
+      // Where the events the other databases project are, so a database that sat out rounds
+      // with nothing for it catches up by reading those lines alone (see ingest/handoff.ts).
+      `CREATE TABLE IF NOT EXISTS handoff_pointers (
+        db VARCHAR NOT NULL,
+        event_id VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        byte_offset BIGINT NOT NULL,
+        byte_length INTEGER NOT NULL
+      )`,
       `CREATE TABLE IF NOT EXISTS duplicate_events (
         event_id VARCHAR NOT NULL,
         file VARCHAR NOT NULL,

@@ -8,8 +8,12 @@ const TABLES = [
   "trial_results",
   "baseline_results",
   "event_pointers",
+  "handoff_pointers",
   "catalog.artifacts_catalog",
   "catalog.run_pointers",
+  "catalog.event_pointers",
+  "alerts.alerts",
+  "alerts.event_pointers",
 ];
 
 /**
@@ -24,7 +28,7 @@ export async function indexDigest(r: Queryable): Promise<Record<string, string>>
       `SELECT count(*) || ' ' || coalesce(md5(string_agg(t::VARCHAR, '|' ORDER BY t::VARCHAR)), '') AS digest
        FROM ${table} t`,
     );
-    out[table.replace("catalog.", "")] = String(row?.digest);
+    out[table] = String(row?.digest);
   }
   return out;
 }

@@ -1,0 +1,66 @@
+import * as fs from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { IndexCheckError } from "../errors.js";
+import type { IndexDatabase } from "../projections/define.js";
+import { sqlIdent, sqlString } from "../sql.js";
+
+/** One line to read again, by its position in the log. */
+export interface HandoffLine {
+  offset: number;
+  /** With its newline. */
+  length: number;
+}
+
+/**
+ * Where the lines are that the other databases still need from before this round, by file,
+ * sorted: each database's events between its own checkpoint of a file and the runs database's.
+ *
+ * The runs database is written every round; the catalog and alerts databases only in rounds
+ * with events of their types, so their generations can lag far behind. `handoff_pointers` in
+ * the runs database lists every event they project, so catching one up reads only its own
+ * lines, not everything it sat out.
+ */
+export async function handoffLines(
+  connection: DuckDBConnection,
+  databases: readonly IndexDatabase[],
+): Promise<Map<string, HandoffLine[]>> {
+  const byFile = new Map<string, HandoffLine[]>();
+  if (databases.length === 0) return byFile;
+  const sql = databases
+    .map(
+      (db) => `SELECT h.file, h.byte_offset, h.byte_length FROM runs.handoff_pointers h
+               JOIN runs.ingest_checkpoints r ON r.file = h.file
+               LEFT JOIN ${sqlIdent(db)}.ingest_checkpoints c ON c.file = h.file
+               WHERE h.db = ${sqlString(db)} AND h.byte_offset >= coalesce(c.bytes, 0) AND h.byte_offset < r.bytes`,
+    )
+    .join("\nUNION\n");
+  const rows = (await connection.runAndReadAll(`${sql}\nORDER BY 1, 2`)).getRows();
+  for (const [file, offset, length] of rows) {
+    const name = String(file);
+    const lines = byFile.get(name) ?? [];
+    if (lines.length === 0) byFile.set(name, lines);
+    lines.push({ offset: Number(offset), length: Number(length) });
+  }
+  return byFile;
+}
+
+/** Reads each line (without its newline) of a plain part file, in order. */
+export function* readLines(path: string, lines: readonly HandoffLine[]): Generator<[string, HandoffLine]> {
+  const fd = fs.openSync(path, "r");
+  try {
+    let buffer = Buffer.allocUnsafe(64 * 1024);
+    for (const line of lines) {
+      if (buffer.length < line.length) buffer = Buffer.allocUnsafe(line.length);
+      const n = fs.readSync(fd, buffer, 0, line.length, line.offset);
+      // The runs database indexed this line whole; anything shorter means the file changed under us.
+      if (n !== line.length || buffer[line.length - 1] !== 10) {
+        throw new IndexCheckError(
+          `${path}: no whole line at byte ${line.offset}, where the index points; the part changed after it was indexed, rebuild the index`,
+        );
+      }
+      yield [buffer.toString("utf8", 0, line.length - 1), line];
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
