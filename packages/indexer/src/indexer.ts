@@ -61,6 +61,8 @@ export class Indexer {
   #consumed = new Map<string, number>();
   /** File sizes seen at the start of the last round: an unchanged log needs no round. */
   #lastSizes: string | undefined;
+  /** Parts found gone from the log, and in how many rounds since they were marked archived. */
+  readonly #archivedRounds = new Map<string, number>();
   /** The generation each database has attached this round. */
   readonly #attached = new Map<IndexDatabase, string>();
   #closed = false;
@@ -393,10 +395,12 @@ export class Indexer {
     dirty: Set<IndexDatabase>,
   ): Promise<IngestReport> {
     const points = await this.#checkpoints();
-    const handoff = await handoffLines(
-      this.#connection,
-      [...this.#attached.keys()].filter((db) => db !== "runs"),
+    // Only a database behind the runs database on some file can need lines from before the round.
+    const behind = [...this.#attached.keys()].filter(
+      (db) =>
+        db !== "runs" && [...points.runs].some(([file, p]) => (points[db].get(file)?.bytes ?? 0) < p.bytes),
     );
+    const handoff = await handoffLines(this.#connection, behind);
     const report = emptyReport(mode, performance.now());
     const work: { file: LogFile; from: number; size: number }[] = [];
     const catchUp: { file: LogFile; lines: HandoffLine[]; to: number }[] = [];
@@ -446,6 +450,7 @@ export class Indexer {
               projections,
               minEventId: full.minEventId,
               batchTypes: full.types,
+              quarantines: full.quarantine.length > 0,
               handoff: handoffPairs,
             },
             this.#options.trace !== undefined,
@@ -522,18 +527,17 @@ export class Indexer {
 
   /** Parts the index took in that are gone from the log (deleted by retention) are archived. */
   async #markArchived(files: LogFile[]): Promise<void> {
-    if (files.length === 0) {
-      await this.#connection.run(
-        "INSERT INTO runs.archived_files SELECT file, epoch_ms(now()) FROM runs.ingest_checkpoints ON CONFLICT (file) DO NOTHING",
-      );
-      return;
-    }
+    const present = new Set(files.map((f) => f.logicalRel));
+    const gone = [...this.#consumed.keys()].filter((file) => !present.has(file));
+    // Each generation of the runs database takes the rows once: two rounds in a row write both.
+    if (gone.every((file) => (this.#archivedRounds.get(file) ?? 0) >= 2)) return;
     await this.#connection.run(
       `INSERT INTO runs.archived_files
-       SELECT file, epoch_ms(now()) FROM runs.ingest_checkpoints WHERE file NOT IN (SELECT unnest($present))
+       SELECT file, epoch_ms(now()) FROM runs.ingest_checkpoints WHERE file IN (SELECT unnest($gone))
        ON CONFLICT (file) DO NOTHING`,
-      { present: listValue(files.map((f) => f.logicalRel)) },
+      { gone: listValue(gone) },
     );
+    for (const file of gone) this.#archivedRounds.set(file, (this.#archivedRounds.get(file) ?? 0) + 1);
   }
 
   /** A rebuilt index is published only if every accepted line is accounted for. */

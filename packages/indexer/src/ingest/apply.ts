@@ -30,6 +30,8 @@ export interface ApplyPlan {
   minEventId: string;
   /** Event types present in the batch. */
   batchTypes: ReadonlySet<string>;
+  /** Whether the batch set lines aside for quarantine. */
+  quarantines: boolean;
   /** For the runs database: the other databases and the event types each projects. */
   handoff: readonly (readonly [IndexDatabase, string])[];
 }
@@ -91,14 +93,16 @@ function steps(plan: ApplyPlan): Step[] {
               SELECT r.event_id, r.file, r.byte_offset, epoch_ms(now()) FROM temp._repeated r
               LEFT JOIN ${db}.ingest_checkpoints c ON c.file = r.file WHERE r.byte_offset >= coalesce(c.bytes, 0)`,
       },
-      {
+    );
+    if (plan.quarantines) {
+      list.push({
         sql: `INSERT INTO quarantine
               SELECT f.file, q.byte_offset, q.byte_length, q.kind, q.reason, q.event_type, epoch_ms(now())
               FROM temp._quarantine_stage q JOIN temp._files f ON f.idx = q.file_idx
               LEFT JOIN ${db}.ingest_checkpoints c ON c.file = f.file
               WHERE q.byte_offset >= coalesce(c.bytes, 0)`,
-      },
-    );
+      });
+    }
     if (plan.handoff.length > 0) {
       const pairs = plan.handoff.map(([d, t]) => `(${sqlString(d)}, ${sqlString(t)})`).join(", ");
       list.push({

@@ -41,6 +41,10 @@ export const runsD = defineProjection({
   ],
 });
 
+/** Opens a CASE that is true when the batch holds a completion earlier than the one stored. */
+const EARLIER_COMPLETION =
+  "CASE WHEN excluded.completed_ms < coalesce(runs_status.completed_ms, 9223372036854775807)";
+
 /**
  * Where each run stands. Each lifecycle time keeps its earliest value and the status is derived
  * from which times are known, so the result is the same whatever order the events arrive in.
@@ -62,9 +66,14 @@ export const runsStatus = defineProjection({
       artifact_paths VARCHAR[]
     )`,
   ],
+  // Status and duration are computed from the merged times in the same upsert (SET expressions
+  // all read the row as it was), so a round costs one statement, not an upsert and an update.
   apply: [
     `INSERT INTO runs_status
-     SELECT run_id, 'unknown', created_ms, started_ms, c.completed_ms, NULL,
+     SELECT run_id,
+            CASE WHEN c.b.status IS NOT NULL THEN c.b.status WHEN started_ms IS NOT NULL THEN 'running'
+                 WHEN created_ms IS NOT NULL THEN 'created' ELSE 'unknown' END,
+            created_ms, started_ms, c.completed_ms, c.completed_ms - coalesce(started_ms, created_ms),
             c.b.status, c.b.exit_code, c.b.summary, c.b.artifact_paths
      FROM (
        SELECT run_id,
@@ -78,23 +87,19 @@ export const runsStatus = defineProjection({
      ON CONFLICT (run_id) DO UPDATE SET
        created_ms = least(runs_status.created_ms, excluded.created_ms),
        started_ms = least(runs_status.started_ms, excluded.started_ms),
-       completion_status = CASE WHEN excluded.completed_ms < coalesce(runs_status.completed_ms, 9223372036854775807)
-         THEN excluded.completion_status ELSE runs_status.completion_status END,
-       exit_code = CASE WHEN excluded.completed_ms < coalesce(runs_status.completed_ms, 9223372036854775807)
-         THEN excluded.exit_code ELSE runs_status.exit_code END,
-       summary = CASE WHEN excluded.completed_ms < coalesce(runs_status.completed_ms, 9223372036854775807)
-         THEN excluded.summary ELSE runs_status.summary END,
-       artifact_paths = CASE WHEN excluded.completed_ms < coalesce(runs_status.completed_ms, 9223372036854775807)
-         THEN excluded.artifact_paths ELSE runs_status.artifact_paths END,
-       completed_ms = least(runs_status.completed_ms, excluded.completed_ms)`,
-    `UPDATE runs_status SET
+       completion_status = ${EARLIER_COMPLETION} THEN excluded.completion_status ELSE runs_status.completion_status END,
+       exit_code = ${EARLIER_COMPLETION} THEN excluded.exit_code ELSE runs_status.exit_code END,
+       summary = ${EARLIER_COMPLETION} THEN excluded.summary ELSE runs_status.summary END,
+       artifact_paths = ${EARLIER_COMPLETION} THEN excluded.artifact_paths ELSE runs_status.artifact_paths END,
+       completed_ms = least(runs_status.completed_ms, excluded.completed_ms),
        status = CASE
-         WHEN completion_status IS NOT NULL THEN completion_status
-         WHEN started_ms IS NOT NULL THEN 'running'
-         WHEN created_ms IS NOT NULL THEN 'created'
+         WHEN (${EARLIER_COMPLETION} THEN excluded.completion_status ELSE runs_status.completion_status END) IS NOT NULL
+           THEN (${EARLIER_COMPLETION} THEN excluded.completion_status ELSE runs_status.completion_status END)
+         WHEN least(runs_status.started_ms, excluded.started_ms) IS NOT NULL THEN 'running'
+         WHEN least(runs_status.created_ms, excluded.created_ms) IS NOT NULL THEN 'created'
          ELSE 'unknown' END,
-       duration_ms = completed_ms - coalesce(started_ms, created_ms)
-     WHERE run_id IN (SELECT run_id FROM new_events)`,
+       duration_ms = least(runs_status.completed_ms, excluded.completed_ms)
+         - coalesce(least(runs_status.started_ms, excluded.started_ms), least(runs_status.created_ms, excluded.created_ms))`,
   ],
 });
 

@@ -24,7 +24,7 @@ function rebuildIn(
 ): { ms: number; events: number; maxRssMB: number } {
   const out = execFileSync(
     process.execPath,
-    ["--import", "tsx", "src/children/rebuild.ts", contestant, root],
+    ["src/children/rebuild.mjs", contestant, root],
     {
       cwd: benchDir,
       encoding: "utf8",
