@@ -13,7 +13,7 @@ import { FileLock, type LogFile, listLogFiles } from "@ledger/writer";
 import { IndexCheckError, IndexerLockedError } from "./errors.js";
 import { applyToDatabase, scalar } from "./ingest/apply.js";
 import { Batch, type BatchFile } from "./ingest/batch.js";
-import { type HandoffLine, handoffLines, readLines } from "./ingest/handoff.js";
+import { type HandoffLine, handoffLines, QuietRanges, readLines } from "./ingest/handoff.js";
 import { scanGzip, scanPlain } from "./ingest/scan-file.js";
 import { stageBatch } from "./ingest/stage.js";
 import { type IndexLag, measureLag } from "./lag.js";
@@ -63,6 +63,8 @@ export class Indexer {
   #lastSizes: string | undefined;
   /** Parts found gone from the log, and in how many rounds since they were marked archived. */
   readonly #archivedRounds = new Map<string, number>();
+  /** Stretches of the log with no event for a database: it need not catch up on them. */
+  readonly #quiet = new QuietRanges();
   /** The generation each database has attached this round. */
   readonly #attached = new Map<IndexDatabase, string>();
   #closed = false;
@@ -395,12 +397,22 @@ export class Indexer {
     dirty: Set<IndexDatabase>,
   ): Promise<IngestReport> {
     const points = await this.#checkpoints();
-    // Only a database behind the runs database on some file can need lines from before the round.
-    const behind = [...this.#attached.keys()].filter(
-      (db) =>
-        db !== "runs" && [...points.runs].some(([file, p]) => (points[db].get(file)?.bytes ?? 0) < p.bytes),
-    );
+    // Only a database behind the runs database on some file, past what is known to hold
+    // nothing for it, can need lines from before the round.
+    const lagging = (db: IndexDatabase): string[] =>
+      [...points.runs]
+        .filter(
+          ([file, p]) => Math.max(points[db].get(file)?.bytes ?? 0, this.#quiet.get(db, file)) < p.bytes,
+        )
+        .map(([file]) => file);
+    const behind = [...this.#attached.keys()].filter((db) => db !== "runs" && lagging(db).length > 0);
     const handoff = await handoffLines(this.#connection, behind);
+    for (const db of behind) {
+      for (const file of lagging(db)) {
+        if (!handoff.needed.has(`${db}\n${file}`))
+          this.#quiet.set(db, file, points.runs.get(file)?.bytes ?? 0);
+      }
+    }
     const report = emptyReport(mode, performance.now());
     const work: { file: LogFile; from: number; size: number }[] = [];
     const catchUp: { file: LogFile; lines: HandoffLine[]; to: number }[] = [];
@@ -409,7 +421,7 @@ export class Indexer {
       const size = fs.statSync(file.path, { throwIfNoEntry: false })?.size;
       if (size === undefined) continue;
       const runs = points.runs.get(name);
-      const lines = handoff.get(name);
+      const lines = handoff.lines.get(name);
       if (!file.compressed) {
         if (lines) catchUp.push({ file, lines, to: runs?.bytes ?? 0 });
         if (size > (runs?.bytes ?? 0)) work.push({ file, from: runs?.bytes ?? 0, size });
@@ -521,6 +533,11 @@ export class Indexer {
     }
     await send();
     await pending;
+    for (const db of INDEX_DATABASES) {
+      if (db === "runs" || dirty.has(db)) continue;
+      for (const { file, from } of work)
+        this.#quiet.extend(db, file.logicalRel, from, consumed.get(file.logicalRel) ?? 0);
+    }
     this.#consumed = consumed;
     return report;
   }
