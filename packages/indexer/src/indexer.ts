@@ -397,20 +397,17 @@ export class Indexer {
     dirty: Set<IndexDatabase>,
   ): Promise<IngestReport> {
     const points = await this.#checkpoints();
-    // Only a database behind the runs database on some file, past what is known to hold
+    // Only a database behind the runs database on some file, in a stretch not known to hold
     // nothing for it, can need lines from before the round.
-    const lagging = (db: IndexDatabase): string[] =>
+    const behindOn = (db: IndexDatabase): [string, number, number][] =>
       [...points.runs]
-        .filter(
-          ([file, p]) => Math.max(points[db].get(file)?.bytes ?? 0, this.#quiet.get(db, file)) < p.bytes,
-        )
-        .map(([file]) => file);
-    const behind = [...this.#attached.keys()].filter((db) => db !== "runs" && lagging(db).length > 0);
+        .map(([file, p]): [string, number, number] => [file, points[db].get(file)?.bytes ?? 0, p.bytes])
+        .filter(([file, from, to]) => !this.#quiet.covers(db, file, from, to));
+    const behind = [...this.#attached.keys()].filter((db) => db !== "runs" && behindOn(db).length > 0);
     const handoff = await handoffLines(this.#connection, behind);
     for (const db of behind) {
-      for (const file of lagging(db)) {
-        if (!handoff.needed.has(`${db}\n${file}`))
-          this.#quiet.set(db, file, points.runs.get(file)?.bytes ?? 0);
+      for (const [file, from, to] of behindOn(db)) {
+        if (!handoff.needed.has(`${db}\n${file}`)) this.#quiet.add(db, file, from, to);
       }
     }
     const report = emptyReport(mode, performance.now());
@@ -536,7 +533,7 @@ export class Indexer {
     for (const db of INDEX_DATABASES) {
       if (db === "runs" || dirty.has(db)) continue;
       for (const { file, from } of work)
-        this.#quiet.extend(db, file.logicalRel, from, consumed.get(file.logicalRel) ?? 0);
+        this.#quiet.add(db, file.logicalRel, from, consumed.get(file.logicalRel) ?? 0);
     }
     this.#consumed = consumed;
     return report;

@@ -55,26 +55,31 @@ export async function handoffLines(
 }
 
 /**
- * For each database, the offset of each file below which the log holds nothing for it that
- * its generations lack: learnt from handoff queries that came back empty and from rounds that
- * read bytes with no event of its types. It is a fact about the log, so it holds for both
- * generations, and it spares a database that rarely gets events a handoff query every round.
- * Kept in memory only: a new indexer process asks once.
+ * Stretches of each file known to hold no event a database projects: learnt from handoff
+ * queries that came back empty and from rounds that read bytes with none of its events. They
+ * are facts about the log, so they hold for either generation, and they spare a database that
+ * rarely gets events a handoff query every round. One stretch per database and file, kept in
+ * memory only: a new indexer process asks once.
  */
 export class QuietRanges {
-  readonly #below = new Map<string, number>();
+  readonly #ranges = new Map<string, [number, number]>();
 
-  get(database: IndexDatabase, file: string): number {
-    return this.#below.get(`${database}\n${file}`) ?? 0;
+  /** Whether bytes `from`..`to` of the file are known to hold nothing for the database. */
+  covers(database: IndexDatabase, file: string, from: number, to: number): boolean {
+    const range = this.#ranges.get(`${database}\n${file}`);
+    return from >= to || (range !== undefined && range[0] <= from && to <= range[1]);
   }
 
-  set(database: IndexDatabase, file: string, bytes: number): void {
-    if (bytes > this.get(database, file)) this.#below.set(`${database}\n${file}`, bytes);
-  }
-
-  /** Bytes `from`..`to` of a file were read with nothing for the database. */
-  extend(database: IndexDatabase, file: string, from: number, to: number): void {
-    if (this.get(database, file) >= from) this.set(database, file, to);
+  /** Bytes `from`..`to` of the file hold nothing for the database. */
+  add(database: IndexDatabase, file: string, from: number, to: number): void {
+    if (from >= to) return;
+    const key = `${database}\n${file}`;
+    const range = this.#ranges.get(key);
+    if (range && from <= range[1] && to >= range[0]) {
+      this.#ranges.set(key, [Math.min(from, range[0]), Math.max(to, range[1])]);
+    } else if (!range || from > range[1]) {
+      this.#ranges.set(key, [from, to]); // the later stretch is the one rounds go on extending
+    }
   }
 }
 
