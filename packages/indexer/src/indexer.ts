@@ -41,6 +41,13 @@ const LOCK_POLL_MS = 200;
  * 16,384, and a full rebuild and reader queries run as fast as before; at 4,096 rebuilds slow.
  */
 const ROW_GROUP_SIZE = Number(process.env.LEDGER_RG ?? 8_192);
+/**
+ * The storage format new index files are written in. DuckDB's default (v0.10.2) rewrites the
+ * metadata of every row group of a changed table at each checkpoint, so a round's checkpoint
+ * grew with the index (48–84 ms on 1M events); from v1.4.0 unchanged row groups keep theirs
+ * (about 23 ms). Readers need DuckDB 1.4 or later.
+ */
+const STORAGE_VERSION = "v1.4.0";
 
 /**
  * The only writer of the index. Holds `index/indexer.lock` while open; `update()` folds in what
@@ -100,6 +107,7 @@ export class Indexer {
         memory_limit: options.memoryLimit ?? "128MB",
         temp_directory: join(indexDir, ".tmp"),
         preserve_insertion_order: "true",
+        storage_compatibility_version: STORAGE_VERSION,
       };
       if (options.threads) config.threads = String(options.threads);
       const instance = await DuckDBInstance.create(":memory:", config);
