@@ -22,14 +22,10 @@ function rebuildIn(
   contestant: "ledger" | "seeds",
   root: string,
 ): { ms: number; events: number; maxRssMB: number } {
-  const out = execFileSync(
-    process.execPath,
-    ["src/children/rebuild.mjs", contestant, root],
-    {
-      cwd: benchDir,
-      encoding: "utf8",
-    },
-  );
+  const out = execFileSync(process.execPath, ["src/children/rebuild.mjs", contestant, root], {
+    cwd: benchDir,
+    encoding: "utf8",
+  });
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}");
 }
 
