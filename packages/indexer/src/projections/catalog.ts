@@ -28,9 +28,14 @@ export const artifactsCatalog = defineProjection({
   ],
 });
 
+/** Opens a CASE that is true when the batch holds an event earlier than the one a column came from. */
+const earlier = (column: "created_ms" | "completed_ms") =>
+  `CASE WHEN excluded.${column} < coalesce(run_pointers.${column}, 9223372036854775807)`;
+
 /**
  * Light metadata per run, as the seeds' `catalog.duckdb` holds: where its events start in the
- * log, where its artifacts live, and the artifact paths its completion listed.
+ * log, where its artifacts live, and the artifact paths its completion listed. Each value comes
+ * from the earliest `run.created` / `run.completed`, whatever order they are indexed in.
  */
 export const runPointers = defineProjection({
   name: "run_pointers",
@@ -44,27 +49,31 @@ export const runPointers = defineProjection({
       artifacts_dir VARCHAR NOT NULL,
       events_file VARCHAR,
       events_offset BIGINT,
-      artifact_paths VARCHAR[]
+      artifact_paths VARCHAR[],
+      created_ms BIGINT,
+      completed_ms BIGINT
     )`,
   ],
   apply: [
     `INSERT INTO run_pointers
      SELECT run_id, created.b.workspace_id, created.b.configuration_id, 'artifacts/runs/' || run_id,
-            created.file, created.byte_offset, completed.artifact_paths
+            created.file, created.byte_offset, completed.b.artifact_paths, created.t, completed.t
      FROM (
        SELECT run_id,
-         arg_min({file: file, byte_offset: byte_offset,
+         arg_min({t: timestamp_ms, file: file, byte_offset: byte_offset,
                   b: json_transform(body, '{"workspace_id":"VARCHAR","configuration_id":"VARCHAR"}')},
                  timestamp_ms) FILTER (WHERE event_type = 'run.created') AS created,
-         arg_min(json_transform(body, '{"artifact_paths":["VARCHAR"]}'), timestamp_ms)
+         arg_min({t: timestamp_ms, b: json_transform(body, '{"artifact_paths":["VARCHAR"]}')}, timestamp_ms)
            FILTER (WHERE event_type = 'run.completed') AS completed
        FROM new_events GROUP BY run_id
      )
      ON CONFLICT (run_id) DO UPDATE SET
-       workspace_id = coalesce(run_pointers.workspace_id, excluded.workspace_id),
-       configuration_id = coalesce(run_pointers.configuration_id, excluded.configuration_id),
-       events_file = coalesce(run_pointers.events_file, excluded.events_file),
-       events_offset = coalesce(run_pointers.events_offset, excluded.events_offset),
-       artifact_paths = coalesce(run_pointers.artifact_paths, excluded.artifact_paths)`,
+       workspace_id = ${earlier("created_ms")} THEN excluded.workspace_id ELSE run_pointers.workspace_id END,
+       configuration_id = ${earlier("created_ms")} THEN excluded.configuration_id ELSE run_pointers.configuration_id END,
+       events_file = ${earlier("created_ms")} THEN excluded.events_file ELSE run_pointers.events_file END,
+       events_offset = ${earlier("created_ms")} THEN excluded.events_offset ELSE run_pointers.events_offset END,
+       created_ms = least(run_pointers.created_ms, excluded.created_ms),
+       artifact_paths = ${earlier("completed_ms")} THEN excluded.artifact_paths ELSE run_pointers.artifact_paths END,
+       completed_ms = least(run_pointers.completed_ms, excluded.completed_ms)`,
   ],
 });
