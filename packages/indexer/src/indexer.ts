@@ -63,6 +63,12 @@ export class Indexer {
   readonly #lock: FileLock;
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
+  /**
+   * One connection per database, so the three apply their batch and checkpoint at the same
+   * time (the runs database uses the main one). They share the staged batch through the
+   * in-memory database `stage`.
+   */
+  readonly #connections: Record<IndexDatabase, DuckDBConnection>;
   readonly #generations: Record<IndexDatabase, Generations>;
   /** What each file's published checkpoint is, after the last round. */
   #consumed = new Map<string, number>();
@@ -80,7 +86,7 @@ export class Indexer {
     options: IndexerOptions,
     lock: FileLock,
     instance: DuckDBInstance,
-    connection: DuckDBConnection,
+    connections: Record<IndexDatabase, DuckDBConnection>,
   ) {
     this.#options = options;
     this.#paths = ledgerPaths(options.root);
@@ -89,7 +95,8 @@ export class Indexer {
     this.#catalogue = options.catalogue ?? defaultCatalogue();
     this.#lock = lock;
     this.#instance = instance;
-    this.#connection = connection;
+    this.#connection = connections.runs;
+    this.#connections = connections;
     const published = (db: IndexDatabase) => join(this.#indexDir, `${db}.duckdb`);
     this.#generations = {
       runs: new Generations(this.#indexDir, "runs", published("runs")),
@@ -111,14 +118,19 @@ export class Indexer {
       };
       if (options.threads) config.threads = String(options.threads);
       const instance = await DuckDBInstance.create(":memory:", config);
-      const connection = await instance.connect();
-      if (options.trace) traceConnection(connection, options.trace);
+      const connections = {
+        runs: await instance.connect(),
+        catalog: await instance.connect(),
+        alerts: await instance.connect(),
+      };
+      await connections.runs.run("ATTACH ':memory:' AS stage");
+      if (options.trace) for (const c of Object.values(connections)) traceConnection(c, options.trace);
       const names = new Set<string>();
       for (const p of options.projections ?? coreProjections) {
         if (names.has(p.name)) throw new IndexCheckError(`two projections are named ${p.name}`);
         names.add(p.name);
       }
-      return new Indexer(options, lock, instance, connection);
+      return new Indexer(options, lock, instance, connections);
     } catch (error) {
       lock.release();
       throw error;
@@ -201,7 +213,7 @@ export class Indexer {
     if (this.#closed) return;
     this.#closed = true;
     await this.#detachAll(new Set()).catch(() => {});
-    this.#connection.closeSync();
+    for (const c of Object.values(this.#connections)) c.closeSync();
     this.#instance.closeSync();
     this.#lock.release();
   }
@@ -254,8 +266,13 @@ export class Indexer {
   /** Detaches every database; those in `publish` are checkpointed and published first. */
   async #detachAll(publish: ReadonlySet<IndexDatabase>): Promise<void> {
     await this.#connection.run("USE memory");
-    for (const [db, path] of [...this.#attached]) {
-      if (publish.has(db)) await this.#connection.run(`CHECKPOINT ${sqlIdent(db)}`);
+    const attached = [...this.#attached];
+    await Promise.all(
+      attached
+        .filter(([db]) => publish.has(db))
+        .map(([db]) => this.#connections[db].run(`CHECKPOINT ${sqlIdent(db)}`)),
+    );
+    for (const [db, path] of attached) {
       await this.#connection.run(`DETACH ${sqlIdent(db)}`);
       this.#attached.delete(db);
       if (publish.has(db)) this.#generations[db].publish(path);
@@ -455,26 +472,31 @@ export class Indexer {
       const previous = pending;
       pending = previous.then(async () => {
         await stageBatch(this.#connection, full);
-        for (const db of INDEX_DATABASES) {
-          const projections = this.#projectionsOf(db);
-          if (!dirty.has(db) && !projections.some((p) => p.eventTypes.some((t) => full.types.has(t))))
-            continue;
-          dirty.add(db);
-          const counts = await applyToDatabase(
-            this.#connection,
-            {
-              database: db,
-              projections,
-              minEventId: full.minEventId,
-              batchTypes: full.types,
-              quarantines: full.quarantine.length > 0,
-              handoff: handoffPairs,
-            },
-            this.#options.trace !== undefined,
-          );
-          report.events += counts.events;
-          report.duplicates += counts.duplicates;
-          report.quarantined += counts.quarantined;
+        const writing = INDEX_DATABASES.filter(
+          (db) =>
+            dirty.has(db) || this.#projectionsOf(db).some((p) => p.eventTypes.some((t) => full.types.has(t))),
+        );
+        for (const db of writing) dirty.add(db);
+        const counts = await Promise.all(
+          writing.map((db) =>
+            applyToDatabase(
+              this.#connections[db],
+              {
+                database: db,
+                projections: this.#projectionsOf(db),
+                minEventId: full.minEventId,
+                batchTypes: full.types,
+                quarantines: full.quarantine.length > 0,
+                handoff: handoffPairs,
+              },
+              this.#options.trace !== undefined,
+            ),
+          ),
+        );
+        for (const c of counts) {
+          report.events += c.events;
+          report.duplicates += c.duplicates;
+          report.quarantined += c.quarantined;
         }
         for (const f of full.files) consumed.set(f.file, Math.max(consumed.get(f.file) ?? 0, f.bytes));
         this.#options.onProgress?.({ bytesDone: report.bytes, bytesTotal, events: report.events });

@@ -49,7 +49,7 @@ function steps(plan: ApplyPlan): Step[] {
   // A file can appear twice in a batch (lines handed off from earlier rounds, then new bytes).
   const checkpoints: Step = {
     sql: `INSERT INTO ingest_checkpoints
-          SELECT file, max(bytes), max(source_bytes), bool_or(compressed), epoch_ms(now()) FROM temp._files GROUP BY file
+          SELECT file, max(bytes), max(source_bytes), bool_or(compressed), epoch_ms(now()) FROM stage._files GROUP BY file
           ON CONFLICT (file) DO UPDATE SET bytes = greatest(ingest_checkpoints.bytes, excluded.bytes),
             source_bytes = excluded.source_bytes, compressed = excluded.compressed,
             updated_ms = excluded.updated_ms`,
@@ -67,7 +67,7 @@ function steps(plan: ApplyPlan): Step[] {
             SELECT s.*, s.event_id IN (
               SELECT event_id FROM ${db}.event_pointers WHERE event_id >= ${sqlString(minEventId)}
             ) AS dup
-            FROM temp._stage s LEFT JOIN ${db}.ingest_checkpoints c ON c.file = s.file
+            FROM stage._stage s LEFT JOIN ${db}.ingest_checkpoints c ON c.file = s.file
             WHERE s.byte_offset >= coalesce(c.bytes, 0) ${typeFilter}`,
     },
   ];
@@ -76,21 +76,21 @@ function steps(plan: ApplyPlan): Step[] {
     list.push(
       {
         sql: `CREATE OR REPLACE TEMP TABLE _counts AS SELECT
-              (SELECT count(*) FROM temp._fresh s JOIN temp._files f ON f.idx = s.file_idx
+              (SELECT count(*) FROM temp._fresh s JOIN stage._files f ON f.idx = s.file_idx
                WHERE NOT dup AND s.byte_offset >= f.published_bytes) AS events,
-              (SELECT count(*) FROM temp._fresh s JOIN temp._files f ON f.idx = s.file_idx
+              (SELECT count(*) FROM temp._fresh s JOIN stage._files f ON f.idx = s.file_idx
                WHERE dup AND s.byte_offset >= f.published_bytes)
-              + (SELECT count(*) FROM temp._repeated r JOIN temp._files f ON f.idx = r.file_idx
+              + (SELECT count(*) FROM stage._repeated r JOIN stage._files f ON f.idx = r.file_idx
                  LEFT JOIN ${db}.ingest_checkpoints c ON c.file = r.file
                  WHERE r.byte_offset >= greatest(f.published_bytes, coalesce(c.bytes, 0))) AS duplicates,
-              (SELECT count(*) FROM temp._quarantine_stage q JOIN temp._files f ON f.idx = q.file_idx
+              (SELECT count(*) FROM stage._quarantine_stage q JOIN stage._files f ON f.idx = q.file_idx
                WHERE q.byte_offset >= f.published_bytes) AS quarantined`,
       },
       {
         sql: `INSERT INTO duplicate_events
               SELECT event_id, file, byte_offset, epoch_ms(now()) FROM temp._fresh WHERE dup
               UNION ALL
-              SELECT r.event_id, r.file, r.byte_offset, epoch_ms(now()) FROM temp._repeated r
+              SELECT r.event_id, r.file, r.byte_offset, epoch_ms(now()) FROM stage._repeated r
               LEFT JOIN ${db}.ingest_checkpoints c ON c.file = r.file WHERE r.byte_offset >= coalesce(c.bytes, 0)`,
       },
     );
@@ -98,7 +98,7 @@ function steps(plan: ApplyPlan): Step[] {
       list.push({
         sql: `INSERT INTO quarantine
               SELECT f.file, q.byte_offset, q.byte_length, q.kind, q.reason, q.event_type, epoch_ms(now())
-              FROM temp._quarantine_stage q JOIN temp._files f ON f.idx = q.file_idx
+              FROM stage._quarantine_stage q JOIN stage._files f ON f.idx = q.file_idx
               LEFT JOIN ${db}.ingest_checkpoints c ON c.file = f.file
               WHERE q.byte_offset >= coalesce(c.bytes, 0)`,
       });
@@ -149,7 +149,7 @@ export async function applyToDatabase(
     await replayOneByOne(connection, list);
   } else {
     try {
-      await connection.run(`BEGIN TRANSACTION;\n${list.map((s) => s.sql).join(";\n")};\nCOMMIT`);
+      await connection.run(`BEGIN TRANSACTION;\n${list.map((s) => s.sql).join(";\n")};\nCOMMIT;\nUSE memory`);
     } catch {
       await connection.run("ROLLBACK").catch(() => {});
       await replayOneByOne(connection, list);
@@ -177,6 +177,8 @@ async function replayOneByOne(connection: DuckDBConnection, list: Step[]): Promi
   } catch (error) {
     await connection.run("ROLLBACK").catch(() => {});
     throw error;
+  } finally {
+    await connection.run("USE memory").catch(() => {});
   }
 }
 
