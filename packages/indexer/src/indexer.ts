@@ -235,12 +235,15 @@ export class Indexer {
   /** Attaches a generation of each database; returns the ones that are new and were set up. */
   async #attachAll(mode: "incremental" | "full"): Promise<Set<IndexDatabase>> {
     const fresh = new Set<IndexDatabase>();
-    for (const db of INDEX_DATABASES) {
-      const attach = (path: string) => this.#attach(db, path);
-      const gens = this.#generations[db];
-      const prepared = mode === "full" ? await gens.fresh(attach) : await gens.prepare(attach);
-      if (prepared.empty) fresh.add(db);
-    }
+    // Each database's generations are its own folder: the three are attached at once.
+    await Promise.all(
+      INDEX_DATABASES.map(async (db) => {
+        const attach = (path: string) => this.#attach(db, path);
+        const gens = this.#generations[db];
+        const prepared = mode === "full" ? await gens.fresh(attach) : await gens.prepare(attach);
+        if (prepared.empty) fresh.add(db);
+      }),
+    );
     const initialised = await this.#connection.runAndReadAll(
       "SELECT database_name FROM duckdb_tables() WHERE table_name = 'index_meta'",
     );
@@ -252,7 +255,7 @@ export class Indexer {
 
   async #attach(db: IndexDatabase, path: string): Promise<boolean> {
     try {
-      await this.#connection.run(
+      await this.#connections[db].run(
         `ATTACH ${sqlString(path)} AS ${sqlIdent(db)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
       );
       this.#attached.set(db, path);
@@ -266,7 +269,11 @@ export class Indexer {
   /** Detaches every database; those in `publish` are checkpointed and published first. */
   async #detachAll(publish: ReadonlySet<IndexDatabase>): Promise<void> {
     await this.#connection.run("USE memory");
-    const attached = [...this.#attached];
+    // In a fixed order, runs first: readers see the other two at most one round apart from it.
+    const attached = INDEX_DATABASES.flatMap((db) => {
+      const path = this.#attached.get(db);
+      return path === undefined ? [] : [[db, path] as const];
+    });
     await Promise.all(
       attached
         .filter(([db]) => publish.has(db))
