@@ -9,31 +9,27 @@ import {
   isDay,
   ledgerPaths,
 } from "@ledger/schema";
-import { FileLock, type LogFile, listLogFiles } from "@ledger/writer";
-import { IndexCheckError, IndexerLockedError } from "./errors.js";
+import { type FileLock, type LogFile, listLogFiles } from "@ledger/writer";
+import { IndexCheckError } from "./errors.js";
 import { applyToDatabase, scalar } from "./ingest/apply.js";
 import { Batch, type BatchFile } from "./ingest/batch.js";
-import { type HandoffLine, handoffLines, QuietRanges, readLines } from "./ingest/handoff.js";
+import { handoffLines, QuietRanges, readLines } from "./ingest/handoff.js";
+import { planRound } from "./ingest/plan.js";
 import { scanGzip, scanPlain } from "./ingest/scan-file.js";
 import { stageBatch } from "./ingest/stage.js";
 import { type IndexLag, measureLag } from "./lag.js";
+import { acquireLock } from "./lock.js";
 import type { IndexerOptions, IngestReport } from "./options.js";
 import { coreProjections } from "./projections/core.js";
 import { databaseOf, INDEX_DATABASES, type IndexDatabase, type Projection } from "./projections/define.js";
 import { IndexReader } from "./reader.js";
 import { firstLine, sqlIdent, sqlString } from "./sql.js";
+import { readCheckpoints } from "./store/checkpoints.js";
+import { forgetSince } from "./store/forget-since.js";
 import { Generations } from "./store/generations.js";
 import { INDEX_FORMAT, internalTables } from "./store/internal-tables.js";
+import { traceConnection } from "./trace.js";
 
-interface Checkpoint {
-  bytes: number;
-  sourceBytes: number;
-  compressed: boolean;
-}
-
-type Checkpoints = Map<string, Checkpoint>;
-
-const LOCK_POLL_MS = 200;
 /**
  * Smaller than DuckDB's default (122,880): a round appends to the last row group, and the
  * first checkpoint after attaching rewrites it whole, so its size bounds the cost of a round.
@@ -197,7 +193,7 @@ export class Indexer {
         await this.#detachAll(new Set());
         return { ...(await this.rebuild()), reason: stale };
       }
-      for (const db of INDEX_DATABASES) await this.#forgetSince(db, options.sinceDate);
+      for (const db of INDEX_DATABASES) await forgetSince(this.#connection, db, options.sinceDate);
       return this.#ingestAndPublish(files, "since", started, 2, new Set(INDEX_DATABASES));
     }
     await this.#attachAll("full");
@@ -342,62 +338,6 @@ export class Indexer {
     return undefined;
   }
 
-  /** Each attached database's checkpoints, in one query. */
-  async #checkpoints(): Promise<Record<IndexDatabase, Checkpoints>> {
-    const reader = await this.#connection.runAndReadAll(
-      INDEX_DATABASES.map(
-        (db) =>
-          `SELECT ${sqlString(db)}, file, bytes, source_bytes, compressed FROM ${sqlIdent(db)}.ingest_checkpoints`,
-      ).join(" UNION ALL "),
-    );
-    const all = { runs: new Map(), catalog: new Map(), alerts: new Map() } as Record<
-      IndexDatabase,
-      Checkpoints
-    >;
-    for (const [db, file, bytes, sourceBytes, compressed] of reader.getRows()) {
-      all[db as IndexDatabase].set(String(file), {
-        bytes: Number(bytes),
-        sourceBytes: Number(sourceBytes),
-        compressed: Boolean(compressed),
-      });
-    }
-    return all;
-  }
-
-  /** Removes from one database everything that came from partitions of `day` and later. */
-  async #forgetSince(db: IndexDatabase, day: string): Promise<void> {
-    const c = this.#connection;
-    const from = sqlString(`day=${day}`);
-    await c.run(`USE ${sqlIdent(db)}`);
-    await c.run("BEGIN TRANSACTION");
-    try {
-      await c.run(
-        `CREATE OR REPLACE TEMP TABLE _removed AS SELECT event_id FROM event_pointers WHERE file >= ${from}`,
-      );
-      const tables = await c.runAndReadAll(
-        `SELECT DISTINCT c.table_name FROM duckdb_columns() c
-         JOIN duckdb_tables() t ON t.database_name = c.database_name AND t.table_name = c.table_name
-         WHERE c.database_name = ${sqlString(db)} AND c.column_name = 'event_id'
-           AND c.table_name NOT IN ('event_pointers', 'duplicate_events')`,
-      );
-      for (const [table] of tables.getRows()) {
-        await c.run(
-          `DELETE FROM ${sqlIdent(String(table))} WHERE event_id IN (SELECT event_id FROM temp._removed)`,
-        );
-      }
-      await c.run(`DELETE FROM event_pointers WHERE file >= ${from}`);
-      if (db === "runs") {
-        await c.run(`DELETE FROM quarantine WHERE file >= ${from}`);
-        await c.run(`DELETE FROM duplicate_events WHERE file >= ${from}`);
-      }
-      await c.run(`DELETE FROM ingest_checkpoints WHERE file >= ${from}`);
-      await c.run("COMMIT");
-    } catch (error) {
-      await c.run("ROLLBACK").catch(() => {});
-      throw error;
-    }
-  }
-
   /**
    * `dirty`: the databases written and published whatever the batch holds. Any other database
    * is written only if the round has events of its types, and otherwise left as published.
@@ -428,7 +368,7 @@ export class Indexer {
     mode: IngestReport["mode"],
     dirty: Set<IndexDatabase>,
   ): Promise<IngestReport> {
-    const points = await this.#checkpoints();
+    const points = await readCheckpoints(this.#connection);
     // Only a database behind the runs database on some file, in a stretch not known to hold
     // nothing for it, can need lines from before the round.
     const behindOn = (db: IndexDatabase): [string, number, number][] =>
@@ -443,28 +383,7 @@ export class Indexer {
       }
     }
     const report = emptyReport(mode, performance.now());
-    const work: { file: LogFile; from: number; size: number }[] = [];
-    const catchUp: { file: LogFile; lines: HandoffLine[]; to: number }[] = [];
-    for (const file of files) {
-      const name = file.logicalRel;
-      const size = fs.statSync(file.path, { throwIfNoEntry: false })?.size;
-      if (size === undefined) continue;
-      const runs = points.runs.get(name);
-      const lines = handoff.lines.get(name);
-      if (!file.compressed) {
-        if (lines) catchUp.push({ file, lines, to: runs?.bytes ?? 0 });
-        if (size > (runs?.bytes ?? 0)) work.push({ file, from: runs?.bytes ?? 0, size });
-        continue;
-      }
-      // A compressed part cannot be read by byte range: it is read whole again, from the first
-      // line any database still needs, or to record that the runs database took it in compressed.
-      const runsDone = runs?.compressed && runs.sourceBytes === size;
-      const from = Math.min(
-        runsDone ? Number.POSITIVE_INFINITY : (runs?.bytes ?? 0),
-        lines?.[0]?.offset ?? Number.POSITIVE_INFINITY,
-      );
-      if (from !== Number.POSITIVE_INFINITY) work.push({ file, from, size });
-    }
+    const { work, catchUp } = planRound(files, points.runs, handoff.lines);
     const bytesTotal = work.reduce((n, w) => n + (w.file.compressed ? w.size : w.size - w.from), 0);
     const batchBytes = this.#options.batchBytes ?? 4 * 1024 * 1024;
     const maxLineBytes = this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -600,37 +519,6 @@ export class Indexer {
         `rebuilt index holds ${indexed} events and ${dups} duplicates, expected ${report.events} and ${report.duplicates}; not published`,
       );
     }
-  }
-}
-
-/** Reports each statement's duration, for `--verbose` and profiling. */
-function traceConnection(connection: DuckDBConnection, trace: (sql: string, ms: number) => void): void {
-  for (const method of ["run", "runAndReadAll"] as const) {
-    const original = connection[method].bind(connection) as (...args: unknown[]) => Promise<unknown>;
-    Object.assign(connection, {
-      [method]: async (...args: unknown[]) => {
-        const started = performance.now();
-        try {
-          return await original(...args);
-        } finally {
-          trace(String(args[0]).replace(/\s+/g, " ").trim(), performance.now() - started);
-        }
-      },
-    });
-  }
-}
-
-async function acquireLock(target: string, waitMs: number): Promise<FileLock> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const lock = FileLock.tryAcquire(target);
-    if (lock) return lock;
-    if (Date.now() >= deadline) {
-      const owner = FileLock.owner(target);
-      const who = owner ? ` (pid ${owner.pid} on ${owner.host})` : "";
-      throw new IndexerLockedError(`another indexer is running${who}; only one may write the index`);
-    }
-    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
   }
 }
 

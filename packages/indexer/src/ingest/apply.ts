@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ProjectionError } from "../errors.js";
 import type { IndexDatabase, Projection } from "../projections/define.js";
-import { firstLine, sqlIdent, sqlString } from "../sql.js";
+import { firstLine, inTransaction, sqlIdent, sqlString } from "../sql.js";
 
 /**
  * What the batch added that readers did not have yet. A generation that lags one round behind
@@ -161,8 +161,7 @@ export async function applyToDatabase(
 }
 
 async function replayOneByOne(connection: DuckDBConnection, list: Step[]): Promise<void> {
-  await connection.run("BEGIN TRANSACTION");
-  try {
+  await inTransaction(connection, async () => {
     for (const step of list) {
       try {
         await connection.run(step.sql);
@@ -173,13 +172,7 @@ async function replayOneByOne(connection: DuckDBConnection, list: Step[]): Promi
         });
       }
     }
-    await connection.run("COMMIT");
-  } catch (error) {
-    await connection.run("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    await connection.run("USE memory").catch(() => {});
-  }
+  });
 }
 
 export async function scalar(connection: DuckDBConnection, sql: string): Promise<unknown> {
