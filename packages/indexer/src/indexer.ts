@@ -36,7 +36,7 @@ import { traceConnection } from "./trace.js";
  * At 8,192 that checkpoint of the runs database takes about 25 ms instead of 85–115 ms at
  * 16,384, and a full rebuild and reader queries run as fast as before; at 4,096 rebuilds slow.
  */
-const ROW_GROUP_SIZE = Number(process.env.LEDGER_RG ?? 8_192);
+const ROW_GROUP_SIZE = 8_192;
 /**
  * The storage format new index files are written in. DuckDB's default (v0.10.2) rewrites the
  * metadata of every row group of a changed table at each checkpoint, so a round's checkpoint
@@ -70,8 +70,6 @@ export class Indexer {
   #consumed = new Map<string, number>();
   /** File sizes seen at the start of the last round: an unchanged log needs no round. */
   #lastSizes: string | undefined;
-  /** Parts found gone from the log, and in how many rounds since they were marked archived. */
-  readonly #archivedRounds = new Map<string, number>();
   /** Stretches of the log with no event for a database: it need not catch up on them. */
   readonly #quiet = new QuietRanges();
   /** The generation each database has attached this round. */
@@ -146,8 +144,12 @@ export class Indexer {
     const first = await this.#update(true);
     const second = await this.#update(true);
     return {
-      ...first,
+      ...second,
       events: first.events + second.events,
+      duplicates: first.duplicates + second.duplicates,
+      quarantined: first.quarantined + second.quarantined,
+      bytes: first.bytes + second.bytes,
+      files: first.files + second.files,
       durationMs: first.durationMs + second.durationMs,
     };
   }
@@ -371,14 +373,17 @@ export class Indexer {
     const points = await readCheckpoints(this.#connection);
     // Only a database behind the runs database on some file, in a stretch not known to hold
     // nothing for it, can need lines from before the round.
-    const behindOn = (db: IndexDatabase): [string, number, number][] =>
-      [...points.runs]
+    const behindOn = new Map<IndexDatabase, [string, number, number][]>();
+    for (const db of this.#attached.keys()) {
+      if (db === "runs") continue;
+      const stretches = [...points.runs]
         .map(([file, p]): [string, number, number] => [file, points[db].get(file)?.bytes ?? 0, p.bytes])
         .filter(([file, from, to]) => !this.#quiet.covers(db, file, from, to));
-    const behind = [...this.#attached.keys()].filter((db) => db !== "runs" && behindOn(db).length > 0);
-    const handoff = await handoffLines(this.#connection, behind);
-    for (const db of behind) {
-      for (const [file, from, to] of behindOn(db)) {
+      if (stretches.length > 0) behindOn.set(db, stretches);
+    }
+    const handoff = await handoffLines(this.#connection, [...behindOn.keys()]);
+    for (const [db, stretches] of behindOn) {
+      for (const [file, from, to] of stretches) {
         if (!handoff.needed.has(`${db}\n${file}`)) this.#quiet.add(db, file, from, to);
       }
     }
@@ -440,8 +445,8 @@ export class Indexer {
     // Lines lagging databases need from before this round's start. A split batch records, as
     // its checkpoint, the offset of the next line still to come, so a crash between batches
     // leaves each database with a checkpoint it has everything before.
-    for (const { file, lines, to } of catchUp) {
-      const meta = metaOf(file, fs.statSync(file.path).size);
+    for (const { file, lines, to, size } of catchUp) {
+      const meta = metaOf(file, size);
       batch.beginFile(meta, 0);
       let i = 0;
       for (const [text, line] of readLines(file.path, lines)) {
@@ -495,19 +500,20 @@ export class Indexer {
     return report;
   }
 
-  /** Parts the index took in that are gone from the log (deleted by retention) are archived. */
+  /**
+   * Parts the index took in that are gone from the log (deleted by retention) are archived.
+   * `#consumed` holds the files this generation has checkpoints for.
+   */
   async #markArchived(files: LogFile[]): Promise<void> {
     const present = new Set(files.map((f) => f.logicalRel));
     const gone = [...this.#consumed.keys()].filter((file) => !present.has(file));
-    // Each generation of the runs database takes the rows once: two rounds in a row write both.
-    if (gone.every((file) => (this.#archivedRounds.get(file) ?? 0) >= 2)) return;
+    if (gone.length === 0) return;
     await this.#connection.run(
       `INSERT INTO runs.archived_files
        SELECT file, epoch_ms(now()) FROM runs.ingest_checkpoints WHERE file IN (SELECT unnest($gone))
        ON CONFLICT (file) DO NOTHING`,
       { gone: listValue(gone) },
     );
-    for (const file of gone) this.#archivedRounds.set(file, (this.#archivedRounds.get(file) ?? 0) + 1);
   }
 
   /** A rebuilt index is published only if every accepted line is accounted for. */

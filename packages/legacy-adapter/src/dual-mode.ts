@@ -198,52 +198,40 @@ export class DualMode {
     return (await this.queryRunStatus(runId))?.source;
   }
 
-  /** The run's phases from the side that answers for it. */
-  queryPhases(runId: string): Promise<Record<string, unknown>[]> {
+  /** One run's rows from the side that answers for it (`sql[source]`, with `$run_id`), or none. */
+  #fromSideOf(runId: string, sql: Record<Source, string>): Promise<Record<string, unknown>[]> {
     return this.#attached(async (query) => {
       const source = (await this.#statusOf(query, runId))?.source;
-      if (source === undefined) return [];
-      if (source === "index") {
-        return query(
-          `SELECT phase, phase_order, started_ms, completed_ms, duration_ms, 'index' AS source
-           FROM idx.phase_timings WHERE run_id = $run_id ORDER BY phase_order, phase`,
-          { run_id: runId },
-        );
-      }
-      const p = this.#layout.phases;
-      const c = p.columns;
-      return query(
-        `SELECT ${ident(c.phase)}::VARCHAR AS phase, ${ident(c.phase_order)}::INTEGER AS phase_order,
-                epoch_ms(${ident(c.started_at)}::TIMESTAMP) AS started_ms,
-                epoch_ms(${ident(c.completed_at)}::TIMESTAMP) AS completed_ms,
-                ${ident(c.duration_ms)}::DOUBLE AS duration_ms, 'legacy' AS source
-         FROM ${tableRef(p.table)} WHERE ${ident(c.run_id)} = $run_id ORDER BY phase_order, phase`,
-        { run_id: runId },
-      );
+      return source === undefined ? [] : query(sql[source], { run_id: runId });
+    });
+  }
+
+  /** The run's phases from the side that answers for it. */
+  queryPhases(runId: string): Promise<Record<string, unknown>[]> {
+    const p = this.#layout.phases;
+    const c = p.columns;
+    return this.#fromSideOf(runId, {
+      index: `SELECT phase, phase_order, started_ms, completed_ms, duration_ms, 'index' AS source
+              FROM idx.phase_timings WHERE run_id = $run_id ORDER BY phase_order, phase`,
+      legacy: `SELECT ${ident(c.phase)}::VARCHAR AS phase, ${ident(c.phase_order)}::INTEGER AS phase_order,
+                      epoch_ms(${ident(c.started_at)}::TIMESTAMP) AS started_ms,
+                      epoch_ms(${ident(c.completed_at)}::TIMESTAMP) AS completed_ms,
+                      ${ident(c.duration_ms)}::DOUBLE AS duration_ms, 'legacy' AS source
+               FROM ${tableRef(p.table)} WHERE ${ident(c.run_id)} = $run_id ORDER BY phase_order, phase`,
     });
   }
 
   /** The run's trials (metrics as an object of numbers) from the side that answers for it. */
   queryTrials(runId: string): Promise<Record<string, unknown>[]> {
-    return this.#attached(async (query) => {
-      const source = (await this.#statusOf(query, runId))?.source;
-      if (source === undefined) return [];
-      if (source === "index") {
-        return query(
-          `SELECT trial_id, params::VARCHAR AS params, to_json(metrics)::VARCHAR AS metrics, 'index' AS source
-           FROM idx.trial_results WHERE run_id = $run_id ORDER BY trial_id`,
-          { run_id: runId },
-        );
-      }
-      const t = this.#layout.trials;
-      const metrics = t.metrics.map((m) => `${ident(m)}::DOUBLE AS ${ident(m)}`).join(", ");
-      return query(
-        `SELECT ${ident(t.columns.trial_id)}::VARCHAR AS trial_id, ${ident(t.columns.params)}::VARCHAR AS params,
-                to_json(map_from_entries(list_filter([${t.metrics.map((m) => `{k: '${m}', v: ${ident(m)}::DOUBLE}`).join(", ")}], x -> x.v IS NOT NULL)))::VARCHAR AS metrics,
-                'legacy' AS source
-         FROM (SELECT *, ${metrics} FROM ${tableRef(t.table)}) WHERE ${ident(t.columns.run_id)} = $run_id ORDER BY trial_id`,
-        { run_id: runId },
-      );
+    const t = this.#layout.trials;
+    const metrics = t.metrics.map((m) => `${ident(m)}::DOUBLE AS ${ident(m)}`).join(", ");
+    return this.#fromSideOf(runId, {
+      index: `SELECT trial_id, params::VARCHAR AS params, to_json(metrics)::VARCHAR AS metrics, 'index' AS source
+              FROM idx.trial_results WHERE run_id = $run_id ORDER BY trial_id`,
+      legacy: `SELECT ${ident(t.columns.trial_id)}::VARCHAR AS trial_id, ${ident(t.columns.params)}::VARCHAR AS params,
+                      to_json(map_from_entries(list_filter([${t.metrics.map((m) => `{k: '${m}', v: ${ident(m)}::DOUBLE}`).join(", ")}], x -> x.v IS NOT NULL)))::VARCHAR AS metrics,
+                      'legacy' AS source
+               FROM (SELECT *, ${metrics} FROM ${tableRef(t.table)}) WHERE ${ident(t.columns.run_id)} = $run_id ORDER BY trial_id`,
     });
   }
 

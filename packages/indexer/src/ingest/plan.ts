@@ -15,6 +15,8 @@ export interface CatchUp {
   file: LogFile;
   lines: HandoffLine[];
   to: number;
+  /** Size on disk when planned. */
+  size: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export function planRound(
     const point = runs.get(file.logicalRel);
     const lines = handoff.get(file.logicalRel);
     if (!file.compressed) {
-      if (lines) catchUp.push({ file, lines, to: point?.bytes ?? 0 });
+      if (lines) catchUp.push({ file, lines, to: point?.bytes ?? 0, size });
       if (size > (point?.bytes ?? 0)) work.push({ file, from: point?.bytes ?? 0, size });
       continue;
     }

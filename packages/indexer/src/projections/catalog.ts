@@ -1,4 +1,5 @@
 import { defineProjection } from "./define.js";
+import { earlierThanStored } from "./earlier.js";
 
 /** Every artifact a run produced, from `artifact.created`. */
 export const artifactsCatalog = defineProjection({
@@ -28,9 +29,7 @@ export const artifactsCatalog = defineProjection({
   ],
 });
 
-/** Opens a CASE that is true when the batch holds an event earlier than the one a column came from. */
-const earlier = (column: "created_ms" | "completed_ms") =>
-  `CASE WHEN excluded.${column} < coalesce(run_pointers.${column}, 9223372036854775807)`;
+const earlier = (column: "created_ms" | "completed_ms") => earlierThanStored("run_pointers", column);
 
 /**
  * Light metadata per run, as the seeds' `catalog.duckdb` holds: where its events start in the

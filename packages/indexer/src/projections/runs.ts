@@ -1,4 +1,5 @@
 import { defineProjection } from "./define.js";
+import { earlierThanStored } from "./earlier.js";
 
 /** One row per run, from its `run.created` (the earliest one, if a retry wrote two). */
 export const runsD = defineProjection({
@@ -41,9 +42,7 @@ export const runsD = defineProjection({
   ],
 });
 
-/** Opens a CASE that is true when the batch holds a completion earlier than the one stored. */
-const EARLIER_COMPLETION =
-  "CASE WHEN excluded.completed_ms < coalesce(runs_status.completed_ms, 9223372036854775807)";
+const EARLIER_COMPLETION = earlierThanStored("runs_status", "completed_ms");
 
 /**
  * Where each run stands. Each lifecycle time keeps its earliest value and the status is derived
@@ -137,9 +136,9 @@ export const phaseTimings = defineProjection({
      ON CONFLICT (run_id, phase) DO UPDATE SET
        phase_order = coalesce(phase_timings.phase_order, excluded.phase_order),
        started_ms = least(phase_timings.started_ms, excluded.started_ms),
-       duration_ms = CASE WHEN excluded.completed_ms < coalesce(phase_timings.completed_ms, 9223372036854775807)
+       duration_ms = ${earlierThanStored("phase_timings", "completed_ms")}
          THEN excluded.duration_ms ELSE phase_timings.duration_ms END,
-       output_summary = CASE WHEN excluded.completed_ms < coalesce(phase_timings.completed_ms, 9223372036854775807)
+       output_summary = ${earlierThanStored("phase_timings", "completed_ms")}
          THEN excluded.output_summary ELSE phase_timings.output_summary END,
        completed_ms = least(phase_timings.completed_ms, excluded.completed_ms)`,
   ],

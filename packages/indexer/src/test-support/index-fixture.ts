@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import { afterEach } from "vitest";
-import type { Indexer } from "../indexer.js";
+import { type Indexer, openIndexer } from "../indexer.js";
 import { type IndexReader, openIndexReader } from "../reader.js";
+import { indexDigest } from "./index-digest.js";
 import { makeRoot } from "./workload.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -31,4 +33,24 @@ export function reader(root: string): IndexReader {
 /** All rows of a query, as plain JSON. */
 export async function rows(r: IndexReader, sql: string, params: (string | number)[] = []) {
   return r.query(sql, params);
+}
+
+/**
+ * The digest of a full rebuild of the same log into `{root}/rebuilt`, by a second indexer (its
+ * own index folder, so its own lock): what an incrementally built index must equal.
+ */
+export async function rebuiltDigest(root: string): Promise<Record<string, string>> {
+  const indexDir = join(root, "rebuilt");
+  const rebuilder = await openIndexer({ root, indexDir });
+  try {
+    await rebuilder.rebuild();
+  } finally {
+    await rebuilder.close();
+  }
+  const rebuilt = openIndexReader({ root, indexDir });
+  try {
+    return await indexDigest(rebuilt);
+  } finally {
+    rebuilt.close();
+  }
 }
