@@ -31,12 +31,17 @@ import { INDEX_FORMAT, internalTables } from "./store/internal-tables.js";
 import { traceConnection } from "./trace.js";
 
 /**
- * Smaller than DuckDB's default (122,880): a round appends to the last row group, and the
- * first checkpoint after attaching rewrites it whole, so its size bounds the cost of a round.
- * At 8,192 that checkpoint of the runs database takes about 25 ms instead of 85–115 ms at
- * 16,384, and a full rebuild and reader queries run as fast as before; at 4,096 rebuilds slow.
+ * The row group size of full rebuilds. DuckDB's default (122,880) rebuilt 1M events at about
+ * 69k events/s against 98k at 8,192; 4,096 and 16,384 were no faster (one-off runs).
  */
 const ROW_GROUP_SIZE = 8_192;
+/**
+ * The row group size of incremental rounds: the smallest DuckDB allows. A round's rows start a
+ * new row group once the last one holds this many, so each checkpoint rewrites at most this
+ * many rows per table (about 8% off a 1,000-event round against 8,192). Rebuilds keep
+ * `ROW_GROUP_SIZE`, which they need to run at full speed.
+ */
+const ROUND_ROW_GROUP_SIZE = 2_048;
 /**
  * The storage format new index files are written in. DuckDB's default (v0.10.2) rewrites the
  * metadata of every row group of a changed table at each checkpoint, so a round's checkpoint
@@ -74,6 +79,8 @@ export class Indexer {
   readonly #quiet = new QuietRanges();
   /** The generation each database has attached this round. */
   readonly #attached = new Map<IndexDatabase, string>();
+  /** Inodes of generation files set up by this indexer or found built with its projections. */
+  readonly #checked = new Set<number>();
   #closed = false;
 
   private constructor(
@@ -236,25 +243,46 @@ export class Indexer {
     // Each database's generations are its own folder: the three are attached at once.
     await Promise.all(
       INDEX_DATABASES.map(async (db) => {
-        const attach = (path: string) => this.#attach(db, path);
+        const attach = (path: string) => this.#attach(db, path, mode);
         const gens = this.#generations[db];
         const prepared = mode === "full" ? await gens.fresh(attach) : await gens.prepare(attach);
         if (prepared.empty) fresh.add(db);
       }),
     );
-    const initialised = await this.#connection.runAndReadAll(
-      "SELECT database_name FROM duckdb_tables() WHERE table_name = 'index_meta'",
+    const unchecked = INDEX_DATABASES.filter((db) => !fresh.has(db) && !this.#isChecked(db));
+    let present = new Set<string>();
+    if (unchecked.length > 0) {
+      const initialised = await this.#connection.runAndReadAll(
+        "SELECT database_name FROM duckdb_tables() WHERE table_name = 'index_meta'",
+      );
+      present = new Set(initialised.getRows().map(([name]) => String(name)));
+    }
+    const empty = new Set(
+      INDEX_DATABASES.filter((db) => fresh.has(db) || (unchecked.includes(db) && !present.has(db))),
     );
-    const present = new Set(initialised.getRows().map(([name]) => String(name)));
-    const empty = new Set(INDEX_DATABASES.filter((db) => fresh.has(db) || !present.has(db)));
     for (const db of empty) await this.#setup(db);
     return empty;
   }
 
-  async #attach(db: IndexDatabase, path: string): Promise<boolean> {
+  /** Whether the attached generation of `db` is one this indexer set up or found current. */
+  #isChecked(db: IndexDatabase): boolean {
+    return this.#checked.has(this.#inodeOf(db));
+  }
+
+  #markChecked(db: IndexDatabase): void {
+    this.#checked.add(this.#inodeOf(db));
+  }
+
+  #inodeOf(db: IndexDatabase): number {
+    const path = this.#attached.get(db);
+    return path === undefined ? -1 : (fs.statSync(path, { throwIfNoEntry: false })?.ino ?? -1);
+  }
+
+  async #attach(db: IndexDatabase, path: string, mode: "incremental" | "full"): Promise<boolean> {
+    const rowGroupSize = mode === "full" ? ROW_GROUP_SIZE : ROUND_ROW_GROUP_SIZE;
     try {
       await this.#connections[db].run(
-        `ATTACH ${sqlString(path)} AS ${sqlIdent(db)} (ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+        `ATTACH ${sqlString(path)} AS ${sqlIdent(db)} (ROW_GROUP_SIZE ${rowGroupSize})`,
       );
       this.#attached.set(db, path);
       return true;
@@ -319,10 +347,12 @@ export class Indexer {
       `INSERT OR REPLACE INTO index_meta VALUES ('fingerprint', ${sqlString(this.#fingerprint(db))}),
        ('format', '${INDEX_FORMAT}'), ('built_ms', CAST(epoch_ms(now()) AS VARCHAR))`,
     );
+    this.#markChecked(db);
   }
 
   async #staleReason(empty: ReadonlySet<IndexDatabase>): Promise<string | undefined> {
-    const built = INDEX_DATABASES.filter((db) => !empty.has(db));
+    // A generation checked once stays current: only this indexer writes it while it holds the lock.
+    const built = INDEX_DATABASES.filter((db) => !empty.has(db) && !this.#isChecked(db));
     if (built.length === 0) return undefined;
     const stored = await this.#connection.runAndReadAll(
       built
@@ -337,6 +367,7 @@ export class Indexer {
         return `the ${db} index was built with other projections or event types`;
       }
     }
+    for (const db of built) this.#markChecked(db);
     return undefined;
   }
 
