@@ -13,6 +13,36 @@ if (contestant === "ledger") {
   const indexer = await openIndexer({ root });
   events = (await indexer.rebuild()).events;
   await indexer.close();
+} else if (contestant === "floor") {
+  // Not a product: DuckDB alone writing the two biggest tables ledger's index must hold (event
+  // pointers, typed trial metrics) straight from the log, validating nothing and computing no
+  // byte offsets, in DuckDB's fastest setting (rows in any order). What it takes bounds what any
+  // rebuild that writes those tables can reach here.
+  const db = join(root, "floor.duckdb");
+  rmSync(db, { force: true });
+  const instance = await DuckDBInstance.create(db, { preserve_insertion_order: "false" });
+  const c = await instance.connect();
+  const glob = join(root, "events", "*", "*.jsonl").replaceAll("'", "''");
+  await c.run(
+    `CREATE TEMP TABLE lines AS SELECT line, filename AS file FROM read_csv('${glob}', columns={'line':'VARCHAR'},
+       header=false, delim=E'\\x01', quote='', escape='', auto_detect=false, new_line='\\n', filename=true)`,
+  );
+  await c.run(
+    `CREATE TABLE event_pointers AS SELECT e.*, file, strlen(line) AS byte_length FROM (
+       SELECT json_transform(line, '{"event_id":"VARCHAR","event_type":"VARCHAR","schema_version":"INTEGER",
+         "run_id":"VARCHAR","seq":"BIGINT","timestamp_ms":"BIGINT"}') AS e, file, line FROM temp.lines)`,
+  );
+  await c.run(
+    `CREATE TABLE trial_results AS SELECT b.* FROM (
+       SELECT json_transform(line, '{"run_id":"VARCHAR","trial_id":"VARCHAR","params":"JSON",
+         "metrics":"MAP(VARCHAR, DOUBLE)","timestamp_ms":"BIGINT","event_id":"VARCHAR"}') AS b
+       FROM temp.lines WHERE json_extract_string(line, '$.event_type') = 'trial.recorded')`,
+  );
+  await c.run("CHECKPOINT");
+  const reader = await c.runAndReadAll("SELECT count(*) FROM event_pointers");
+  events = Number(reader.getRows()[0]?.[0]);
+  c.closeSync();
+  instance.closeSync();
 } else {
   // The seeds' indexer: every table rebuilt from a glob over the whole log, one scan per table.
   const db = join(root, "seeds.duckdb");

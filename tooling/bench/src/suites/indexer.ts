@@ -19,7 +19,7 @@ function logOf(events: number, prefix: string): string {
 }
 
 function rebuildIn(
-  contestant: "ledger" | "seeds",
+  contestant: "ledger" | "seeds" | "floor",
   root: string,
 ): { ms: number; events: number; maxRssMB: number } {
   const out = execFileSync(process.execPath, ["src/children/rebuild.mjs", contestant, root], {
@@ -29,25 +29,37 @@ function rebuildIn(
   return JSON.parse(out.trim().split("\n").at(-1) ?? "{}");
 }
 
-/** Median ms of `rounds` incremental updates of 1,000 events each, on an index already built. */
-async function incremental(root: string, rounds: number): Promise<number[]> {
+/**
+ * Times `rounds` incremental updates, each of two new runs with `trialsPerRun` trials (485: about
+ * 1,000 events), on an index already built. Returns the events of one round and each round's ms.
+ */
+async function incremental(
+  root: string,
+  rounds: number,
+  trialsPerRun: number,
+): Promise<{ events: number; times: number[] }> {
   const indexer = await openIndexer({ root });
   await indexer.update();
   const times: number[] = [];
+  let events = 0;
   for (let i = 0; i < rounds; i++) {
     // New events carry the time they are written, as a live writer's do.
-    writeLog(
-      root,
-      backtestEvents({ runs: 2, trialsPerRun: 485, prefix: `inc${i}`, startMs: Date.now() }),
-      "2026-01-05",
-      2,
-    );
+    const round = [
+      ...backtestEvents({
+        runs: 2,
+        trialsPerRun,
+        prefix: `inc${trialsPerRun}-${i}`,
+        startMs: Date.now(),
+      }),
+    ];
+    events = round.length;
+    writeLog(root, round, "2026-01-05", 2);
     const started = performance.now();
     await indexer.update();
     times.push(performance.now() - started);
   }
   await indexer.close();
-  return times;
+  return { events, times };
 }
 
 /**
@@ -85,15 +97,17 @@ export async function indexerSuite(runs: number): Promise<void> {
   const small = logOf(100_000, "100k");
   try {
     const full: Row[] = [];
-    for (const contestant of ["ledger", "seeds"] as const) {
+    const names = {
+      ledger: "ledger rebuild (validated, 3 dbs, pointers)",
+      seeds: "seeds: CREATE OR REPLACE ... read_json_auto",
+      floor: "floor: DuckDB alone, 2 tables, no checks",
+    };
+    for (const contestant of ["ledger", "seeds", "floor"] as const) {
       const samples = Array.from({ length: runs }, () => rebuildIn(contestant, big));
       const ms = median(samples.map((s) => s.ms));
       const rss = median(samples.map((s) => s.maxRssMB));
       full.push({
-        name:
-          contestant === "ledger"
-            ? "ledger rebuild (validated, 3 dbs, pointers)"
-            : "seeds: CREATE OR REPLACE ... read_json_auto",
+        name: names[contestant],
         rate: (samples[0]!.events / ms) * 1000,
         p50: ms,
         note: `peak RSS ${rss.toFixed(0)} MB, ${samples[0]!.events} events`,
@@ -101,15 +115,18 @@ export async function indexerSuite(runs: number): Promise<void> {
     }
     printTable("full rebuild of ~1M events", "events/s", full, full[0]!.name);
     const inc: Row[] = [];
-    for (const [label, root] of [
-      ["on 100k", small],
-      ["on 1M", big],
+    // The 2-run rounds without trials show what a round costs whatever it holds.
+    for (const [label, root, trialsPerRun] of [
+      ["+1,000 events on 100k", small, 485],
+      ["+1,000 events on 1M", big, 485],
+      ["+22 events (2 runs, no trials) on 1M", big, 0],
     ] as const) {
-      rebuildIn("ledger", root);
-      const times = (await incremental(root, Math.max(5, runs * 2))).sort((a, b) => a - b);
+      if (trialsPerRun > 0) rebuildIn("ledger", root);
+      const { events, times } = await incremental(root, Math.max(5, runs * 2), trialsPerRun);
+      times.sort((a, b) => a - b);
       inc.push({
-        name: `ledger +1,000 events ${label}`,
-        rate: 1000 / (median(times) / 1000),
+        name: `ledger ${label}`,
+        rate: events / (median(times) / 1000),
         p50: median(times),
         p99: times.at(-1) ?? null,
         note: "end to end, published",
