@@ -34,3 +34,38 @@ export class IndexQueryError extends LedgerError {
     super("LEDGER_QUERY_FAILED", message, options);
   }
 }
+
+/**
+ * Writing the index failed on the way to disk: the disk is full (`LEDGER_DISK_FULL`) or another
+ * I/O error (`LEDGER_INDEX_WRITE_FAILED`). Nothing new was published; readers keep the index
+ * they had, and the next round carries on once the cause is gone.
+ */
+export class IndexWriteError extends LedgerError {
+  constructor(
+    code: "LEDGER_DISK_FULL" | "LEDGER_INDEX_WRITE_FAILED",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+const DISK_FULL = /no space left on device|disk quota exceeded/i;
+
+/**
+ * `error` as a typed error if it came from the file system or DuckDB's I/O layer; anything else
+ * (a ledger error, a bug) is returned as it is.
+ */
+export function asIndexWriteError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof LedgerError) return error;
+  const errno = (error as NodeJS.ErrnoException).code;
+  const io = /^IO Error/.test(error.message) || (typeof errno === "string" && /^E[A-Z]+$/.test(errno));
+  if (!io) return error;
+  const first = error.message.split("\n")[0] ?? "";
+  const full = errno === "ENOSPC" || errno === "EDQUOT" || DISK_FULL.test(error.message);
+  return new IndexWriteError(
+    full ? "LEDGER_DISK_FULL" : "LEDGER_INDEX_WRITE_FAILED",
+    `${full ? "disk full" : "write failed"} while indexing; the published index is unchanged: ${first}`,
+    { cause: error },
+  );
+}

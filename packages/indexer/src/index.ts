@@ -4,6 +4,7 @@ export {
   IndexerLockedError,
   IndexMissingError,
   IndexQueryError,
+  IndexWriteError,
   ProjectionError,
 } from "./errors.js";
 export { type DaemonHealth, healthPath, readHealth } from "./health.js";

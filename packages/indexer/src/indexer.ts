@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance, listValue } from "@duckdb/node-api";
+import { type DuckDBConnection, listValue } from "@duckdb/node-api";
 import {
   DEFAULT_MAX_LINE_BYTES,
   defaultCatalogue,
@@ -10,7 +10,7 @@ import {
   ledgerPaths,
 } from "@ledger/schema";
 import { type FileLock, type LogFile, listLogFiles } from "@ledger/writer";
-import { IndexCheckError } from "./errors.js";
+import { asIndexWriteError, IndexCheckError } from "./errors.js";
 import { applyToDatabase, scalar } from "./ingest/apply.js";
 import { Batch, type BatchFile } from "./ingest/batch.js";
 import { handoffLines, QuietRanges, readLines } from "./ingest/handoff.js";
@@ -25,10 +25,10 @@ import { databaseOf, INDEX_DATABASES, type IndexDatabase, type Projection } from
 import { IndexReader } from "./reader.js";
 import { firstLine, sqlIdent, sqlString } from "./sql.js";
 import { readCheckpoints } from "./store/checkpoints.js";
+import { closeEngine, type Engine, openEngine } from "./store/engine.js";
 import { forgetSince } from "./store/forget-since.js";
 import { Generations } from "./store/generations.js";
 import { INDEX_FORMAT, internalTables } from "./store/internal-tables.js";
-import { traceConnection } from "./trace.js";
 
 /**
  * The row group size of full rebuilds. DuckDB's default (122,880) rebuilt 1M events at about
@@ -42,13 +42,6 @@ const ROW_GROUP_SIZE = 8_192;
  * `ROW_GROUP_SIZE`, which they need to run at full speed.
  */
 const ROUND_ROW_GROUP_SIZE = 2_048;
-/**
- * The storage format new index files are written in. DuckDB's default (v0.10.2) rewrites the
- * metadata of every row group of a changed table at each checkpoint, so a round's checkpoint
- * grew with the index (48–84 ms on 1M events); from v1.4.0 unchanged row groups keep theirs
- * (about 23 ms). Readers need DuckDB 1.4 or later.
- */
-const STORAGE_VERSION = "v1.4.0";
 
 /**
  * The only writer of the index. Holds `index/indexer.lock` while open; `update()` folds in what
@@ -62,14 +55,7 @@ export class Indexer {
   readonly #catalogue: EventCatalogue;
   readonly #options: IndexerOptions;
   readonly #lock: FileLock;
-  readonly #instance: DuckDBInstance;
-  readonly #connection: DuckDBConnection;
-  /**
-   * One connection per database, so the three apply their batch and checkpoint at the same
-   * time (the runs database uses the main one). They share the staged batch through the
-   * in-memory database `stage`.
-   */
-  readonly #connections: Record<IndexDatabase, DuckDBConnection>;
+  readonly #engine: Engine;
   readonly #generations: Record<IndexDatabase, Generations>;
   /** What each file's published checkpoint is, after the last round. */
   #consumed = new Map<string, number>();
@@ -83,21 +69,14 @@ export class Indexer {
   readonly #checked = new Set<number>();
   #closed = false;
 
-  private constructor(
-    options: IndexerOptions,
-    lock: FileLock,
-    instance: DuckDBInstance,
-    connections: Record<IndexDatabase, DuckDBConnection>,
-  ) {
+  private constructor(options: IndexerOptions, lock: FileLock, engine: Engine) {
     this.#options = options;
     this.#paths = ledgerPaths(options.root);
     this.#indexDir = options.indexDir ?? this.#paths.index;
     this.#projections = options.projections ?? coreProjections;
     this.#catalogue = options.catalogue ?? defaultCatalogue();
     this.#lock = lock;
-    this.#instance = instance;
-    this.#connection = connections.runs;
-    this.#connections = connections;
+    this.#engine = engine;
     const published = (db: IndexDatabase) => join(this.#indexDir, `${db}.duckdb`);
     this.#generations = {
       runs: new Generations(this.#indexDir, "runs", published("runs")),
@@ -111,27 +90,12 @@ export class Indexer {
     fs.mkdirSync(indexDir, { recursive: true, mode: 0o700 });
     const lock = await acquireLock(join(indexDir, "indexer"), options.waitForLockMs ?? 0);
     try {
-      const config: Record<string, string> = {
-        memory_limit: options.memoryLimit ?? "128MB",
-        temp_directory: join(indexDir, ".tmp"),
-        preserve_insertion_order: "true",
-        storage_compatibility_version: STORAGE_VERSION,
-      };
-      if (options.threads) config.threads = String(options.threads);
-      const instance = await DuckDBInstance.create(":memory:", config);
-      const connections = {
-        runs: await instance.connect(),
-        catalog: await instance.connect(),
-        alerts: await instance.connect(),
-      };
-      await connections.runs.run("ATTACH ':memory:' AS stage");
-      if (options.trace) for (const c of Object.values(connections)) traceConnection(c, options.trace);
       const names = new Set<string>();
       for (const p of options.projections ?? coreProjections) {
         if (names.has(p.name)) throw new IndexCheckError(`two projections are named ${p.name}`);
         names.add(p.name);
       }
-      return new Indexer(options, lock, instance, connections);
+      return new Indexer(options, lock, await openEngine(options, indexDir));
     } catch (error) {
       lock.release();
       throw error;
@@ -140,25 +104,37 @@ export class Indexer {
 
   /** Folds in the log's new bytes and publishes. Rebuilds instead when the projections changed. */
   update(): Promise<IngestReport> {
-    return this.#update(false);
+    return this.#guarded(() => this.#update(false));
   }
 
   /**
    * Brings both generations of every database up to the log. Call it before deleting parts (as
    * retention does): a generation that lags behind would otherwise never get their lines.
    */
-  async settle(): Promise<IngestReport> {
-    const first = await this.#update(true);
-    const second = await this.#update(true);
-    return {
-      ...second,
-      events: first.events + second.events,
-      duplicates: first.duplicates + second.duplicates,
-      quarantined: first.quarantined + second.quarantined,
-      bytes: first.bytes + second.bytes,
-      files: first.files + second.files,
-      durationMs: first.durationMs + second.durationMs,
-    };
+  settle(): Promise<IngestReport> {
+    return this.#guarded(async () => {
+      const first = await this.#update(true);
+      const second = await this.#update(true);
+      return {
+        ...second,
+        events: first.events + second.events,
+        duplicates: first.duplicates + second.duplicates,
+        quarantined: first.quarantined + second.quarantined,
+        bytes: first.bytes + second.bytes,
+        files: first.files + second.files,
+        durationMs: first.durationMs + second.durationMs,
+      };
+    });
+  }
+
+  /** Runs a round; if it fails, every generation is detached before the error goes to the caller. */
+  async #guarded(round: () => Promise<IngestReport>): Promise<IngestReport> {
+    try {
+      return await round();
+    } catch (error) {
+      await this.#recover();
+      throw asIndexWriteError(error);
+    }
   }
 
   /** `everyDatabase`: write and publish all three databases, even with nothing new for them. */
@@ -174,7 +150,7 @@ export class Indexer {
     const stale = await this.#staleReason(empty);
     if (stale) {
       await this.#detachAll(new Set());
-      const report = await this.rebuild();
+      const report = await this.#rebuild({});
       return { ...report, reason: stale };
     }
     const dirty = new Set(INDEX_DATABASES.filter((db) => everyDatabase || db === "runs" || empty.has(db)));
@@ -188,7 +164,11 @@ export class Indexer {
    * checks them and publishes them. With it: drops what the index holds from the partitions of
    * that day and later, and reads those partitions again.
    */
-  async rebuild(options: { sinceDate?: string } = {}): Promise<IngestReport> {
+  rebuild(options: { sinceDate?: string } = {}): Promise<IngestReport> {
+    return this.#guarded(() => this.#rebuild(options));
+  }
+
+  async #rebuild(options: { sinceDate?: string }): Promise<IngestReport> {
     this.#assertOpen();
     const started = performance.now();
     const files = listLogFiles(this.#paths.events);
@@ -200,7 +180,7 @@ export class Indexer {
       const stale = await this.#staleReason(empty);
       if (stale) {
         await this.#detachAll(new Set());
-        return { ...(await this.rebuild()), reason: stale };
+        return { ...(await this.#rebuild({})), reason: stale };
       }
       for (const db of INDEX_DATABASES) await forgetSince(this.#connection, db, options.sinceDate);
       return this.#ingestAndPublish(files, "since", started, 2, new Set(INDEX_DATABASES));
@@ -218,9 +198,31 @@ export class Indexer {
     if (this.#closed) return;
     this.#closed = true;
     await this.#detachAll(new Set()).catch(() => {});
-    for (const c of Object.values(this.#connections)) c.closeSync();
-    this.#instance.closeSync();
+    closeEngine(this.#engine);
     this.#lock.release();
+  }
+
+  /** The runs database's connection, which also stages each batch. */
+  get #connection(): DuckDBConnection {
+    return this.#engine.connections.runs;
+  }
+
+  get #connections(): Record<IndexDatabase, DuckDBConnection> {
+    return this.#engine.connections;
+  }
+
+  /**
+   * After a failed round, every generation is detached, so the next round starts clean: one
+   * left attached (a round that failed while attaching) or one DuckDB invalidated (a checkpoint
+   * that hit a full disk) would fail every later round. What was committed stays in the
+   * unpublished generations, which the next round carries on from.
+   */
+  async #recover(): Promise<void> {
+    this.#attached.clear();
+    await this.#connection.run("USE memory").catch(() => {});
+    for (const db of INDEX_DATABASES) {
+      await this.#connection.run(`DETACH DATABASE IF EXISTS ${sqlIdent(db)}`).catch(() => {});
+    }
   }
 
   #assertOpen(): void {
@@ -241,7 +243,8 @@ export class Indexer {
   async #attachAll(mode: "incremental" | "full"): Promise<Set<IndexDatabase>> {
     const fresh = new Set<IndexDatabase>();
     // Each database's generations are its own folder: the three are attached at once.
-    await Promise.all(
+    // Settled, not raced: a failure must not leave another database's attach still running.
+    const outcomes = await Promise.allSettled(
       INDEX_DATABASES.map(async (db) => {
         const attach = (path: string) => this.#attach(db, path, mode);
         const gens = this.#generations[db];
@@ -249,6 +252,7 @@ export class Indexer {
         if (prepared.empty) fresh.add(db);
       }),
     );
+    for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
     const unchecked = INDEX_DATABASES.filter((db) => !fresh.has(db) && !this.#isChecked(db));
     let present = new Set<string>();
     if (unchecked.length > 0) {
