@@ -1,4 +1,5 @@
 import { LedgerError } from "@ledger/schema";
+import { firstLine } from "./sql.js";
 
 /** Another indexer holds `index/indexer.lock`; only one may write the index at a time. */
 export class IndexerLockedError extends LedgerError {
@@ -61,11 +62,10 @@ export function asIndexWriteError(error: unknown): unknown {
   const errno = (error as NodeJS.ErrnoException).code;
   const io = /^IO Error/.test(error.message) || (typeof errno === "string" && /^E[A-Z]+$/.test(errno));
   if (!io) return error;
-  const first = error.message.split("\n")[0] ?? "";
   const full = errno === "ENOSPC" || errno === "EDQUOT" || DISK_FULL.test(error.message);
   return new IndexWriteError(
     full ? "LEDGER_DISK_FULL" : "LEDGER_INDEX_WRITE_FAILED",
-    `${full ? "disk full" : "write failed"} while indexing; the published index is unchanged: ${first}`,
+    `${full ? "disk full" : "write failed"} while indexing; the published index is unchanged: ${firstLine(error)}`,
     { cause: error },
   );
 }

@@ -63,8 +63,8 @@ export class Indexer {
   #lastSizes: string | undefined;
   /** Stretches of the log with no event for a database: it need not catch up on them. */
   readonly #quiet = new QuietRanges();
-  /** The generation each database has attached this round. */
-  readonly #attached = new Map<IndexDatabase, string>();
+  /** The generation each database has attached this round, with its inode. */
+  readonly #attached = new Map<IndexDatabase, { path: string; inode: number }>();
   /** Inodes of generation files set up by this indexer or found built with its projections. */
   readonly #checked = new Set<number>();
   #closed = false;
@@ -278,8 +278,7 @@ export class Indexer {
   }
 
   #inodeOf(db: IndexDatabase): number {
-    const path = this.#attached.get(db);
-    return path === undefined ? -1 : (fs.statSync(path, { throwIfNoEntry: false })?.ino ?? -1);
+    return this.#attached.get(db)?.inode ?? -1;
   }
 
   async #attach(db: IndexDatabase, path: string, mode: "incremental" | "full"): Promise<boolean> {
@@ -288,7 +287,7 @@ export class Indexer {
       await this.#connections[db].run(
         `ATTACH ${sqlString(path)} AS ${sqlIdent(db)} (ROW_GROUP_SIZE ${rowGroupSize})`,
       );
-      this.#attached.set(db, path);
+      this.#attached.set(db, { path, inode: fs.statSync(path).ino });
       return true;
     } catch (error) {
       if (/lock/i.test(firstLine(error))) return false;
@@ -301,7 +300,7 @@ export class Indexer {
     await this.#connection.run("USE memory");
     // In a fixed order, runs first: readers see the other two at most one round apart from it.
     const attached = INDEX_DATABASES.flatMap((db) => {
-      const path = this.#attached.get(db);
+      const path = this.#attached.get(db)?.path;
       return path === undefined ? [] : [[db, path] as const];
     });
     await Promise.all(
@@ -386,18 +385,13 @@ export class Indexer {
     keepGenerations: number,
     dirty: Set<IndexDatabase>,
   ): Promise<IngestReport> {
-    try {
-      const report = await this.#ingest(files, mode, dirty);
-      if (mode === "full") await this.#check(report);
-      await this.#markArchived(files);
-      await this.#detachAll(dirty);
-      for (const db of dirty) this.#generations[db].prune(keepGenerations);
-      return { ...report, published: true, durationMs: performance.now() - started };
-    } catch (error) {
-      // What was committed stays in the unpublished generation; the next round carries on from it.
-      await this.#detachAll(new Set()).catch(() => {});
-      throw error;
-    }
+    // On failure, `#guarded` detaches everything unpublished.
+    const report = await this.#ingest(files, mode, dirty);
+    if (mode === "full") await this.#check(report);
+    await this.#markArchived(files);
+    await this.#detachAll(dirty);
+    for (const db of dirty) this.#generations[db].prune(keepGenerations);
+    return { ...report, published: true, durationMs: performance.now() - started };
   }
 
   async #ingest(

@@ -9,6 +9,8 @@ import { openIndexer } from "@ledger/indexer";
 const [contestant, root] = process.argv.slice(2);
 const started = performance.now();
 let events = 0;
+// Every log file, as a DuckDB glob inside a SQL string literal.
+const glob = join(root, "events", "*", "*.jsonl").replaceAll("'", "''");
 if (contestant === "ledger") {
   const indexer = await openIndexer({ root });
   events = (await indexer.rebuild()).events;
@@ -26,7 +28,6 @@ if (contestant === "ledger") {
     memory_limit: "150MB",
   });
   const c = await instance.connect();
-  const glob = join(root, "events", "*", "*.jsonl").replaceAll("'", "''");
   const lines = `read_csv('${glob}', columns={'line':'VARCHAR'}, header=false, delim=E'\\x01', quote='',
     escape='', auto_detect=false, new_line='\\n', filename=true)`;
   await c.run(
@@ -51,7 +52,6 @@ if (contestant === "ledger") {
   rmSync(db, { force: true });
   const instance = await DuckDBInstance.create(db);
   const c = await instance.connect();
-  const glob = join(root, "events", "*", "*.jsonl").replaceAll("'", "''");
   const src = `read_json_auto('${glob}', format='newline_delimited')`;
   await c.run(
     `CREATE OR REPLACE TABLE runs_d AS SELECT run_id, run_type, config, data_fingerprint, timestamp_ms FROM ${src} WHERE event_type = 'run.created'`,
