@@ -69,3 +69,10 @@ export function asIndexWriteError(error: unknown): unknown {
     { cause: error },
   );
 }
+
+/** An option given to the indexer is out of range (a batch too large for the memory limit, say). */
+export class IndexerOptionError extends LedgerError {
+  constructor(message: string) {
+    super("LEDGER_INVALID_OPTION", message);
+  }
+}

@@ -2,6 +2,7 @@ export { type DaemonOptions, runDaemon } from "./daemon.js";
 export {
   IndexCheckError,
   IndexerLockedError,
+  IndexerOptionError,
   IndexMissingError,
   IndexQueryError,
   IndexWriteError,

@@ -20,6 +20,7 @@ import { stageBatch } from "./ingest/stage.js";
 import { type IndexLag, measureLag } from "./lag.js";
 import { acquireLock } from "./lock.js";
 import type { IndexerOptions, IngestReport } from "./options.js";
+import { checkIndexerOptions, DEFAULT_BATCH_BYTES } from "./options-check.js";
 import { coreProjections } from "./projections/core.js";
 import { databaseOf, INDEX_DATABASES, type IndexDatabase, type Projection } from "./projections/define.js";
 import { IndexReader } from "./reader.js";
@@ -86,6 +87,7 @@ export class Indexer {
   }
 
   static async open(options: IndexerOptions): Promise<Indexer> {
+    checkIndexerOptions(options);
     const indexDir = options.indexDir ?? ledgerPaths(options.root).index;
     fs.mkdirSync(indexDir, { recursive: true, mode: 0o700 });
     const lock = await acquireLock(join(indexDir, "indexer"), options.waitForLockMs ?? 0);
@@ -419,7 +421,7 @@ export class Indexer {
     const report = emptyReport(mode, performance.now());
     const { work, catchUp } = planRound(files, points.runs, handoff.lines);
     const bytesTotal = work.reduce((n, w) => n + (w.file.compressed ? w.size : w.size - w.from), 0);
-    const batchBytes = this.#options.batchBytes ?? 4 * 1024 * 1024;
+    const batchBytes = this.#options.batchBytes ?? DEFAULT_BATCH_BYTES;
     const maxLineBytes = this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     const handoffPairs = this.#handoff();
     let batch = new Batch(this.#catalogue);

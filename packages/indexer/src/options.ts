@@ -20,8 +20,9 @@ export interface IndexerOptions {
   maxLineBytes?: number;
   /**
    * Log bytes per DuckDB transaction; bounds memory. Rebuilds run as fast at 4 MiB as at 16 and
-   * peak about 190 MB lower on a 1M-event log. Keep it at most an eighth of `memoryLimit`: under
-   * the default 128MB, 16 MiB ran and 64 MiB made DuckDB run out of memory. @default 4 MiB
+   * peak about 190 MB lower on a 1M-event log. At most a quarter of `memoryLimit`, or opening the
+   * indexer fails with `IndexerOptionError` (under 128MB, 64 MiB ran DuckDB out of memory).
+   * @default 4 MiB
    */
   batchBytes?: number;
   /** DuckDB's memory limit for the indexer. @default "128MB" */

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { IndexerOptions } from "../options.js";
+import { DEFAULT_MEMORY_LIMIT } from "../options-check.js";
 import type { IndexDatabase } from "../projections/define.js";
 import { traceConnection } from "../trace.js";
 
@@ -24,7 +25,7 @@ export interface Engine {
 
 export async function openEngine(options: IndexerOptions, indexDir: string): Promise<Engine> {
   const config: Record<string, string> = {
-    memory_limit: options.memoryLimit ?? "128MB",
+    memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
     temp_directory: join(indexDir, ".tmp"),
     preserve_insertion_order: "true",
     storage_compatibility_version: STORAGE_VERSION,
