@@ -8,6 +8,7 @@ import { openIndexer, openIndexReader } from "@ledger/indexer";
 import { backtestEvents, writeLog } from "../../../../packages/indexer/src/test-support/workload.js";
 import { latencyRow, median, timeEach } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
+import { floorRounds } from "./round-floor.js";
 
 const benchDir = fileURLToPath(new URL("../..", import.meta.url));
 const TRIALS = 480; // ~495 events per run
@@ -131,6 +132,20 @@ export async function indexerSuite(runs: number): Promise<void> {
         p99: times.at(-1) ?? null,
         note: "end to end, published",
       });
+      // DuckDB alone writing the rows of the round ledger just wrote: the storage work's floor.
+      for (const mode of ["cold", "warm"] as const) {
+        const floor = (await floorRounds(root, Math.max(5, runs * 2), mode)).sort((a, b) => a - b);
+        inc.push({
+          name: `floor (${mode}): DuckDB alone, ${label}`,
+          rate: events / (median(floor) / 1000),
+          p50: median(floor),
+          p99: floor.at(-1) ?? null,
+          note:
+            mode === "cold"
+              ? "rows pre-staged; attach, commit, checkpoint, publish"
+              : "rows pre-staged; stays attached, unpublished",
+        });
+      }
     }
     printTable("incremental update (target <= 50 ms, sizes within 2x)", "events/s", inc, inc[0]!.name);
     const reads = await readerQueries(big, Math.max(200, runs * 100));
