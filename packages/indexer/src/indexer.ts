@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { join } from "node:path";
-import { type DuckDBConnection, listValue } from "@duckdb/node-api";
+import { BIGINT, type DuckDBConnection, LIST, listValue, VARCHAR } from "@duckdb/node-api";
 import {
   DEFAULT_MAX_LINE_BYTES,
   defaultCatalogue,
@@ -11,7 +11,7 @@ import {
 } from "@ledger/schema";
 import { type FileLock, type LogFile, listLogFiles } from "@ledger/writer";
 import { asIndexWriteError, IndexCheckError } from "./errors.js";
-import { applyToDatabase, scalar } from "./ingest/apply.js";
+import { type ApplyCounts, applyToDatabase, scalar } from "./ingest/apply.js";
 import { Batch, type BatchFile } from "./ingest/batch.js";
 import { handoffLines, QuietRanges, readLines } from "./ingest/handoff.js";
 import { planRound } from "./ingest/plan.js";
@@ -69,6 +69,11 @@ export class Indexer {
   /** Inodes of generation files set up by this indexer or found built with its projections. */
   readonly #checked = new Set<number>();
   #closed = false;
+  /**
+   * Whether a generation may hold rows readers do not have: true at open (a crash may have
+   * left one) and after a failed round, false once a round has published.
+   */
+  #mayHoldUnpublished = true;
 
   private constructor(options: IndexerOptions, lock: FileLock, engine: Engine) {
     this.#options = options;
@@ -220,6 +225,7 @@ export class Indexer {
    * unpublished generations, which the next round carries on from.
    */
   async #recover(): Promise<void> {
+    this.#mayHoldUnpublished = true;
     this.#attached.clear();
     await this.#connection.run("USE memory").catch(() => {});
     for (const db of INDEX_DATABASES) {
@@ -388,11 +394,20 @@ export class Indexer {
     dirty: Set<IndexDatabase>,
   ): Promise<IngestReport> {
     // On failure, `#guarded` detaches everything unpublished.
-    const report = await this.#ingest(files, mode, dirty);
+    const unpublished =
+      mode === "incremental" && this.#mayHoldUnpublished ? await this.#unpublishedCounts() : undefined;
+    const { report, consumed } = await this.#ingest(files, mode, dirty);
     if (mode === "full") await this.#check(report);
-    await this.#markArchived(files);
+    await this.#markArchived(files, consumed);
     await this.#detachAll(dirty);
+    this.#consumed = consumed;
+    this.#mayHoldUnpublished = false;
     for (const db of dirty) this.#generations[db].prune(keepGenerations);
+    if (unpublished) {
+      report.events += unpublished.events;
+      report.duplicates += unpublished.duplicates;
+      report.quarantined += unpublished.quarantined;
+    }
     return { ...report, published: true, durationMs: performance.now() - started };
   }
 
@@ -400,7 +415,7 @@ export class Indexer {
     files: LogFile[],
     mode: IngestReport["mode"],
     dirty: Set<IndexDatabase>,
-  ): Promise<IngestReport> {
+  ): Promise<{ report: IngestReport; consumed: Map<string, number> }> {
     const points = await readCheckpoints(this.#connection);
     // Only a database behind the runs database on some file, in a stretch not known to hold
     // nothing for it, can need lines from before the round.
@@ -527,17 +542,43 @@ export class Indexer {
       for (const { file, from } of work)
         this.#quiet.add(db, file.logicalRel, from, consumed.get(file.logicalRel) ?? 0);
     }
-    this.#consumed = consumed;
-    return report;
+    return { report, consumed };
+  }
+
+  /**
+   * What the attached runs generation holds past the published checkpoints: rows a round
+   * committed but could not publish (it failed, or the process died). This round publishes them
+   * without reading their lines again, so they are counted here, once.
+   */
+  async #unpublishedCounts(): Promise<ApplyCounts> {
+    const beyond = (table: string) =>
+      `SELECT count(*) FROM runs.${table} t LEFT JOIN published p USING (file) WHERE t.byte_offset >= coalesce(p.bytes, 0)`;
+    const row = (
+      await this.#connection.runAndReadAll(
+        `WITH published AS (SELECT unnest($files) AS file, unnest($bytes) AS bytes)
+         SELECT (${beyond("event_pointers")}), (${beyond("duplicate_events")}), (${beyond("quarantine")})`,
+        {
+          files: listValue([...this.#consumed.keys()]),
+          bytes: listValue([...this.#consumed.values()].map((b) => BigInt(b))),
+        },
+        // Typed, for when nothing has been published yet and the lists are empty.
+        { files: LIST(VARCHAR), bytes: LIST(BIGINT) },
+      )
+    ).getRows()[0];
+    return {
+      events: Number(row?.[0] ?? 0),
+      duplicates: Number(row?.[1] ?? 0),
+      quarantined: Number(row?.[2] ?? 0),
+    };
   }
 
   /**
    * Parts the index took in that are gone from the log (deleted by retention) are archived.
-   * `#consumed` holds the files this generation has checkpoints for.
+   * `consumed` holds the files this round's runs generation has checkpoints for.
    */
-  async #markArchived(files: LogFile[]): Promise<void> {
+  async #markArchived(files: LogFile[], consumed: Map<string, number>): Promise<void> {
     const present = new Set(files.map((f) => f.logicalRel));
-    const gone = [...this.#consumed.keys()].filter((file) => !present.has(file));
+    const gone = [...consumed.keys()].filter((file) => !present.has(file));
     if (gone.length === 0) return;
     await this.#connection.run(
       `INSERT INTO runs.archived_files
