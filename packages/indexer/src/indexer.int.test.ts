@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createCatalogue, defineEvent, Type } from "@ledger/schema";
 import { describe, expect, it } from "vitest";
@@ -46,6 +46,31 @@ describe("indexer", () => {
       artifacts_dir: "artifacts/runs/run-000003",
       events_file: "day=2026-01-05/part-000001.jsonl",
     });
+  });
+
+  it("publishes a database killed before its first publication, though the round has nothing for it", async () => {
+    const root = tempRoot();
+    writeLog(root, backtestEvents({ runs: 2, trialsPerRun: 3 }));
+    const first = await openIndexer({ root });
+    await first.update();
+    await first.close();
+    // What a kill between the first round's renames leaves: runs published, catalog set up and
+    // filled in its generation but never published.
+    rmSync(join(root, "index", "catalog.duckdb"));
+    const trial = ev({
+      event_id: id(),
+      event_type: "trial.recorded",
+      run_id: "run-000000",
+      seq: 99,
+      trial_id: "t-late",
+      params: {},
+      metrics: { sharpe: 1 },
+    });
+    appendRaw(root, `${JSON.stringify(trial)}\n`);
+    const indexer = track(await openIndexer({ root }));
+    expect(await indexer.update()).toMatchObject({ events: 1, quarantined: 0 });
+    const r = reader(root);
+    expect(await r.query("SELECT count(*)::INTEGER AS n FROM catalog.run_pointers")).toEqual([{ n: 2 }]);
   });
 
   it("quarantines bad lines with file, offset and reason, and indexes the rest", async () => {

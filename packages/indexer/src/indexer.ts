@@ -160,7 +160,13 @@ export class Indexer {
       const report = await this.#rebuild({});
       return { ...report, reason: stale };
     }
-    const dirty = new Set(INDEX_DATABASES.filter((db) => everyDatabase || db === "runs" || empty.has(db)));
+    // A database never published (a crash between the first round's renames) is published now,
+    // whatever the round holds: otherwise it would wait for an event of its own types.
+    const dirty = new Set(
+      INDEX_DATABASES.filter(
+        (db) => everyDatabase || db === "runs" || empty.has(db) || !this.#generations[db].isPublished(),
+      ),
+    );
     const report = await this.#ingestAndPublish(files, "incremental", started, 2, dirty);
     this.#lastSizes = signature;
     return report;

@@ -97,6 +97,11 @@ export class Generations {
     return { path: target, empty: true };
   }
 
+  /** Whether readers have a published file of this database at all. */
+  isPublished(): boolean {
+    return fs.existsSync(this.published);
+  }
+
   /** Makes `path` (detached, checkpointed, no WAL) the published database. */
   publish(path: string): void {
     const tmp = join(dirname(this.published), `.${this.name}.publish-${process.pid}`);
