@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { closeSync, linkSync, openSync, readFileSync, readSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createCatalogue, defineEvent, Type } from "@ledger/schema";
 import { describe, expect, it } from "vitest";
@@ -7,7 +7,8 @@ import { IndexerLockedError } from "./errors.js";
 import { openIndexer } from "./indexer.js";
 import { coreProjections } from "./projections/core.js";
 import { defineProjection } from "./projections/define.js";
-import { reader, tempRoot, track } from "./test-support/index-fixture.js";
+import { indexDigest } from "./test-support/index-digest.js";
+import { reader, rebuiltDigest, tempRoot, track } from "./test-support/index-fixture.js";
 import { appendRaw, backtestEvents, writeLog } from "./test-support/workload.js";
 
 const ev = (over: Record<string, unknown>) => ({
@@ -71,6 +72,28 @@ describe("indexer", () => {
     expect(await indexer.update()).toMatchObject({ events: 1, quarantined: 0 });
     const r = reader(root);
     expect(await r.query("SELECT count(*)::INTEGER AS n FROM catalog.run_pointers")).toEqual([{ n: 2 }]);
+  });
+
+  it("publishes a database a kill left committed but unpublished, though the round has nothing for it", async () => {
+    const root = tempRoot();
+    writeLog(root, backtestEvents({ runs: 2, trialsPerRun: 3 }));
+    const first = await openIndexer({ root });
+    await first.update();
+    const before = join(root, "catalog-before.duckdb");
+    linkSync(join(root, "index", "catalog.duckdb"), before);
+    writeLog(root, backtestEvents({ runs: 2, trialsPerRun: 3, prefix: "b" }), "2026-01-05", 2);
+    await first.update();
+    await first.close();
+    // What a kill between publishing runs.duckdb and catalog.duckdb leaves: catalog's newer
+    // generation committed, the one before it still published.
+    renameSync(before, join(root, "index", "catalog.duckdb"));
+    appendRaw(
+      root,
+      `${JSON.stringify(ev({ event_id: id(), event_type: "trial.recorded", run_id: "run-000000", seq: 99, trial_id: "t-late", params: {}, metrics: { sharpe: 1 } }))}\n`,
+    );
+    const indexer = track(await openIndexer({ root }));
+    await indexer.update();
+    expect(await indexDigest(reader(root))).toEqual(await rebuiltDigest(root));
   });
 
   it("quarantines bad lines with file, offset and reason, and indexes the rest", async () => {

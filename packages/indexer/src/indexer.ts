@@ -147,7 +147,9 @@ export class Indexer {
   /** `everyDatabase`: write and publish all three databases, even with nothing new for them. */
   async #update(everyDatabase: boolean): Promise<IngestReport> {
     this.#assertOpen();
-    if (this.#consumed.size === 0) this.#consumed = await this.#publishedCheckpoints();
+    const published =
+      this.#mayHoldUnpublished || this.#consumed.size === 0 ? await this.#publishedCheckpoints() : undefined;
+    if (published && this.#consumed.size === 0) this.#consumed = published.runs;
     const started = performance.now();
     const files = listLogFiles(this.#paths.events);
     const sizes = files.map((f) => `${f.rel}:${fs.statSync(f.path, { throwIfNoEntry: false })?.size}`);
@@ -160,11 +162,10 @@ export class Indexer {
       const report = await this.#rebuild({});
       return { ...report, reason: stale };
     }
-    // A database never published (a crash between the first round's renames) is published now,
-    // whatever the round holds: otherwise it would wait for an event of its own types.
+    const unpublished = await this.#unpublishedDatabases(this.#mayHoldUnpublished ? published : undefined);
     const dirty = new Set(
       INDEX_DATABASES.filter(
-        (db) => everyDatabase || db === "runs" || empty.has(db) || !this.#generations[db].isPublished(),
+        (db) => everyDatabase || db === "runs" || empty.has(db) || unpublished.includes(db),
       ),
     );
     const report = await this.#ingestAndPublish(files, "incremental", started, 2, dirty);
@@ -243,14 +244,36 @@ export class Indexer {
     if (this.#closed) throw new IndexCheckError("the indexer is closed");
   }
 
-  /** Checkpoints of the published runs database: what readers have now. */
-  async #publishedCheckpoints(): Promise<Map<string, number>> {
+  /** Checkpoints of each published database: what readers have now (empty if unpublished). */
+  async #publishedCheckpoints(): Promise<Record<IndexDatabase, Map<string, number>>> {
     const reader = new IndexReader({ root: this.#options.root, indexDir: this.#indexDir });
     try {
-      return await reader.checkpoints();
+      return {
+        runs: await reader.checkpoints("runs"),
+        catalog: await reader.checkpoints("catalog"),
+        alerts: await reader.checkpoints("alerts"),
+      };
     } finally {
       reader.close();
     }
+  }
+
+  /**
+   * The databases besides runs that must be published this round whatever it holds: one never
+   * published (a kill between the first round's renames), and, when a round may have been cut
+   * short, one whose generation has taken in more of the log than its published file (a kill
+   * or a failure after it was committed, before it was published). Otherwise readers would
+   * wait for an event of their types to see what is already indexed.
+   */
+  async #unpublishedDatabases(published: Record<IndexDatabase, Map<string, number>> | undefined) {
+    const databases = INDEX_DATABASES.filter((db) => db !== "runs");
+    const never = databases.filter((db) => !this.#generations[db].isPublished());
+    if (!published) return never;
+    const attached = await readCheckpoints(this.#connection);
+    const ahead = databases.filter((db) =>
+      [...attached[db]].some(([file, point]) => point.bytes > (published[db].get(file) ?? 0)),
+    );
+    return [...new Set([...never, ...ahead])];
   }
 
   /** Attaches a generation of each database; returns the ones that are new and were set up. */

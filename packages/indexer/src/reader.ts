@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { ledgerPaths } from "@ledger/schema";
 import { IndexMissingError, IndexQueryError } from "./errors.js";
+import type { IndexDatabase } from "./projections/define.js";
 import { firstLine, sqlString } from "./sql.js";
 
 export interface IndexReaderOptions {
@@ -53,11 +54,15 @@ export class IndexReader {
     }
   }
 
-  /** Bytes of each log file the published index has taken in; empty when there is no index. */
-  async checkpoints(): Promise<Map<string, number>> {
+  /**
+   * Bytes of each log file a published database has taken in; empty when it is not published.
+   * @param database @default "runs"
+   */
+  async checkpoints(database: IndexDatabase = "runs"): Promise<Map<string, number>> {
     const map = new Map<string, number>();
-    if (!this.exists()) return map;
-    for (const row of await this.query("SELECT file, bytes FROM ingest_checkpoints")) {
+    if (!this.exists() || !fs.existsSync(join(this.#dir, `${database}.duckdb`))) return map;
+    const table = database === "runs" ? "ingest_checkpoints" : `${database}.ingest_checkpoints`;
+    for (const row of await this.query(`SELECT file, bytes FROM ${table}`)) {
       map.set(String(row.file), Number(row.bytes));
     }
     return map;
