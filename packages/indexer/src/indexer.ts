@@ -423,7 +423,7 @@ export class Indexer {
     dirty: Set<IndexDatabase>,
   ): Promise<IngestReport> {
     // On failure, `#guarded` detaches everything unpublished.
-    const unpublished =
+    const carried =
       mode === "incremental" && this.#mayHoldUnpublished ? await this.#unpublishedCounts() : undefined;
     const { report, consumed } = await this.#ingest(files, mode, dirty);
     if (mode === "full") await this.#check(report);
@@ -432,10 +432,10 @@ export class Indexer {
     this.#consumed = consumed;
     this.#mayHoldUnpublished = false;
     for (const db of dirty) this.#generations[db].prune(keepGenerations);
-    if (unpublished) {
-      report.events += unpublished.events;
-      report.duplicates += unpublished.duplicates;
-      report.quarantined += unpublished.quarantined;
+    if (carried) {
+      report.events += carried.events;
+      report.duplicates += carried.duplicates;
+      report.quarantined += carried.quarantined;
     }
     return { ...report, published: true, durationMs: performance.now() - started };
   }
