@@ -18,6 +18,9 @@ const ev = (over: Record<string, unknown>) => ({
 });
 let nextId = 0;
 const id = () => `01JH${String(++nextId).padStart(22, "0")}`;
+/** A trial line for an existing run: an event no catalog or alerts projection reads. */
+const lateTrial = () =>
+  `${JSON.stringify(ev({ event_id: id(), event_type: "trial.recorded", run_id: "run-000000", seq: 99, trial_id: "t-late", params: {}, metrics: { sharpe: 1 } }))}\n`;
 
 describe("indexer", () => {
   it("builds the seeds' tables and views from a backtest log", async () => {
@@ -58,23 +61,14 @@ describe("indexer", () => {
     // What a kill between the first round's renames leaves: runs published, catalog set up and
     // filled in its generation but never published.
     rmSync(join(root, "index", "catalog.duckdb"));
-    const trial = ev({
-      event_id: id(),
-      event_type: "trial.recorded",
-      run_id: "run-000000",
-      seq: 99,
-      trial_id: "t-late",
-      params: {},
-      metrics: { sharpe: 1 },
-    });
-    appendRaw(root, `${JSON.stringify(trial)}\n`);
+    appendRaw(root, lateTrial());
     const indexer = track(await openIndexer({ root }));
     expect(await indexer.update()).toMatchObject({ events: 1, quarantined: 0 });
     const r = reader(root);
     expect(await r.query("SELECT count(*)::INTEGER AS n FROM catalog.run_pointers")).toEqual([{ n: 2 }]);
   });
 
-  it("publishes a database a kill left committed but unpublished, though the round has nothing for it", async () => {
+  it("catches up a database a kill left committed but unpublished, in the next round", async () => {
     const root = tempRoot();
     writeLog(root, backtestEvents({ runs: 2, trialsPerRun: 3 }));
     const first = await openIndexer({ root });
@@ -87,10 +81,7 @@ describe("indexer", () => {
     // What a kill between publishing runs.duckdb and catalog.duckdb leaves: catalog's newer
     // generation committed, the one before it still published.
     renameSync(before, join(root, "index", "catalog.duckdb"));
-    appendRaw(
-      root,
-      `${JSON.stringify(ev({ event_id: id(), event_type: "trial.recorded", run_id: "run-000000", seq: 99, trial_id: "t-late", params: {}, metrics: { sharpe: 1 } }))}\n`,
-    );
+    appendRaw(root, lateTrial());
     const indexer = track(await openIndexer({ root }));
     await indexer.update();
     expect(await indexDigest(reader(root))).toEqual(await rebuiltDigest(root));

@@ -162,7 +162,8 @@ export class Indexer {
       const report = await this.#rebuild({});
       return { ...report, reason: stale };
     }
-    const unpublished = await this.#unpublishedDatabases(this.#mayHoldUnpublished ? published : undefined);
+    const unpublished =
+      this.#mayHoldUnpublished && published ? await this.#unpublishedDatabases(published) : [];
     const dirty = new Set(
       INDEX_DATABASES.filter(
         (db) => everyDatabase || db === "runs" || empty.has(db) || unpublished.includes(db),
@@ -259,16 +260,15 @@ export class Indexer {
   }
 
   /**
-   * The databases besides runs that must be published this round whatever it holds: one never
-   * published (a kill between the first round's renames), and, when a round may have been cut
-   * short, one whose generation has taken in more of the log than its published file (a kill
-   * or a failure after it was committed, before it was published). Otherwise readers would
+   * After a round that may have been cut short (at open, after a failure), the databases besides
+   * runs that must be published whatever this round holds: one never published (a kill between
+   * the first round's renames), and one whose generation has taken in more of the log than its
+   * published file (a kill or a failure after it was committed, before it was published). Otherwise readers would
    * wait for an event of their types to see what is already indexed.
    */
-  async #unpublishedDatabases(published: Record<IndexDatabase, Map<string, number>> | undefined) {
+  async #unpublishedDatabases(published: Record<IndexDatabase, Map<string, number>>) {
     const databases = INDEX_DATABASES.filter((db) => db !== "runs");
     const never = databases.filter((db) => !this.#generations[db].isPublished());
-    if (!published) return never;
     const attached = await readCheckpoints(this.#connection);
     const ahead = databases.filter((db) =>
       [...attached[db]].some(([file, point]) => point.bytes > (published[db].get(file) ?? 0)),
