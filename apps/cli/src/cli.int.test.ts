@@ -31,7 +31,7 @@ describe("ledger", () => {
       "summary.json",
       "trades.parquet",
     ]);
-    expect(run.trials.trials).toBeGreaterThan(0);
+    expect(run.trials).toBeGreaterThan(0);
   });
 
   it("emit keeps the seeds' flags, and the index picks the event up", () => {
@@ -71,7 +71,7 @@ describe("ledger", () => {
     const rebuilt = ledger(["rebuild-index", "--json", "--root", root]);
     expect(JSON.parse(rebuilt.stdout)).toMatchObject({ events: 2, published: true });
     const run = JSON.parse(ledger(["run", "test-123", "--json", "--root", root]).stdout);
-    expect(run).toMatchObject({ run_id: "test-123", run_type: "baseline", status: "created" });
+    expect(run.run).toMatchObject({ run_id: "test-123", run_type: "baseline", status: "created" });
     expect(run.phases).toEqual([expect.objectContaining({ phase: "load", phase_order: 2 })]);
   });
 

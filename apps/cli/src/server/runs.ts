@@ -1,6 +1,6 @@
 import type { IndexReader } from "@ledger/indexer";
 import { LedgerError } from "@ledger/schema";
-import { listRuns, runDetail } from "../queries/runs.js";
+import { listRuns, type RunDocument, type RunListItem, runDocument } from "../queries/runs.js";
 
 const STATUSES = new Set(["created", "running", "succeeded", "failed", "cancelled", "unknown"]);
 
@@ -9,7 +9,7 @@ function badRequest(message: string): LedgerError {
 }
 
 /** `GET /runs?status=&type=&since_ms=&limit=`: the query string checked, then `listRuns`. */
-export function runList(reader: IndexReader, params: URLSearchParams): Promise<Record<string, unknown>[]> {
+export function runList(reader: IndexReader, params: URLSearchParams): Promise<RunListItem[]> {
   const status = params.get("status");
   if (status !== null && !STATUSES.has(status)) throw badRequest(`unknown status "${status.slice(0, 40)}"`);
   const since = params.get("since_ms");
@@ -25,11 +25,7 @@ export function runList(reader: IndexReader, params: URLSearchParams): Promise<R
   });
 }
 
-/** `GET /runs/{id}`: the run's summary, phases, trial count and artifacts. */
-export async function runSummary(
-  reader: IndexReader,
-  runId: string,
-): Promise<Record<string, unknown> | undefined> {
-  const detail = await runDetail(reader, runId);
-  return detail && { ...detail, trials: detail.trials.trials };
+/** `GET /runs/{id}`: the run's summary, phases, trial count and artifacts, as `ledger run ID --json` prints them. */
+export function runSummary(reader: IndexReader, runId: string): Promise<RunDocument | undefined> {
+  return runDocument(reader, runId);
 }
