@@ -42,10 +42,13 @@ export class UnknownEventTypeError extends SchemaValidationError {
 export class LineTooLargeError extends LedgerError {
   readonly bytes: number;
   readonly limit: number;
-  constructor(eventType: string, bytes: number, limit: number) {
+  /** @param cut the truncatable fields already cut, when cutting them was not enough */
+  constructor(eventType: string, bytes: number, limit: number, cut: readonly string[] = []) {
     super(
       "LEDGER_LINE_TOO_LARGE",
-      `${eventType} event is ${bytes} bytes as a line, over the ${limit}-byte limit (and it has no truncatable field to cut)`,
+      `${eventType} event is ${bytes} bytes as a line, over the ${limit}-byte limit ${
+        cut.length > 0 ? `even with ${cut.join(", ")} cut` : "(and it has no truncatable field to cut)"
+      }`,
     );
     this.bytes = bytes;
     this.limit = limit;

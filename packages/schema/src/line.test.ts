@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { StoredEvent } from "./catalogue.js";
 import { LineTooLargeError } from "./errors.js";
-import { alertIngested, runStarted, trialRecorded } from "./events/core.js";
-import { parseEventLine, serializeEvent, TRUNCATION_PREVIEW_BYTES } from "./line.js";
+import { alertIngested, phaseCompleted, runStarted, trialRecorded } from "./events/core.js";
+import { DEFAULT_MAX_LINE_BYTES, parseEventLine, serializeEvent, TRUNCATION_PREVIEW_BYTES } from "./line.js";
 
 describe("serializeEvent", () => {
   it("writes one JSON line ending in a newline", () => {
@@ -23,6 +23,21 @@ describe("serializeEvent", () => {
     expect(back.payload.original_bytes).toBe(Buffer.byteLength(JSON.stringify(payload)));
     expect(Buffer.byteLength(back.payload.preview)).toBeLessThanOrEqual(TRUNCATION_PREVIEW_BYTES);
     expect(back.payload.preview).not.toContain("\uFFFD");
+  });
+
+  it("cuts a 2 MB truncatable field under the default limit, and the line reads back", () => {
+    const output_summary = { rows: Array.from({ length: 100_000 }, (_, i) => ({ i, v: "x".repeat(10) })) };
+    const event = phaseCompleted({
+      run_id: "r",
+      phase: "load",
+      duration_ms: 5,
+      output_summary,
+    }) as StoredEvent;
+    expect(JSON.stringify(output_summary).length).toBeGreaterThan(2_000_000);
+    const line = serializeEvent(event);
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(DEFAULT_MAX_LINE_BYTES);
+    const back = parseEventLine(line.slice(0, -1));
+    expect(back).toMatchObject({ ok: true, event: { output_summary: { _truncated: true } } });
   });
 
   it("refuses an oversized event with no truncatable field", () => {

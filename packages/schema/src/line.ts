@@ -43,7 +43,12 @@ export function serializeEvent(event: StoredEvent, options: SerializeOptions = {
     line = `${JSON.stringify(cut)}\n`;
     if (Buffer.byteLength(line) <= limit) return line;
   }
-  throw new LineTooLargeError(event.event_type, Buffer.byteLength(line), limit);
+  throw new LineTooLargeError(
+    event.event_type,
+    Buffer.byteLength(line),
+    limit,
+    fields.map((f) => f.field),
+  );
 }
 
 function truncationMarker(json: string, previewBytes: number): TruncationMarker {

@@ -1,9 +1,10 @@
 import {
   assertSafeId,
-  DEFAULT_MAX_LINE_BYTES,
   defaultCatalogue,
   type EventDefinition,
+  LineTooLargeError,
   resolveRoot,
+  serializeEvent,
 } from "@ledger/schema";
 import { type Durability, type EventInputLike, openWriter } from "@ledger/writer";
 import type { EmitArgs } from "../commands/emit.js";
@@ -68,13 +69,8 @@ async function fromStdin(): Promise<Record<string, unknown>[]> {
   const text = await readStdin();
   const events: Record<string, unknown>[] = [];
   text.split("\n").forEach((line, i) => {
+    // An input line may be over the log's line limit: a truncatable field is cut when serialized.
     if (line.trim() === "") return;
-    if (Buffer.byteLength(line) >= DEFAULT_MAX_LINE_BYTES) {
-      throw new UserError(
-        "LEDGER_LINE_TOO_LARGE",
-        `stdin line ${i + 1}: over the ${DEFAULT_MAX_LINE_BYTES}-byte line limit`,
-      );
-    }
     try {
       const value = JSON.parse(line) as unknown;
       if (typeof value !== "object" || value === null || Array.isArray(value))
@@ -121,6 +117,13 @@ export async function emit(args: EmitArgs): Promise<void> {
     const result = catalogue.validate(probe);
     if (!result.ok) {
       throw new UserError("LEDGER_SCHEMA_INVALID", `${where}${result.summary}`);
+    }
+    try {
+      serializeEvent(result.event, { catalogue });
+    } catch (error) {
+      if (error instanceof LineTooLargeError)
+        throw new UserError(error.code, `${where}${error.message}`, { cause: error });
+      throw error;
     }
   });
   const writer = await openWriter({
