@@ -33,3 +33,10 @@ export function writeError(file: string, cause: unknown): WriteFailedError {
     ? new DiskFullError(file, cause)
     : new WriteFailedError(file, cause);
 }
+
+/** A log cursor (an SSE `Last-Event-ID` or `cursor` parameter) that no reader ever issued. */
+export class InvalidCursorError extends LedgerError {
+  constructor(reason: string) {
+    super("LEDGER_INVALID_CURSOR", `invalid cursor: ${reason}`);
+  }
+}

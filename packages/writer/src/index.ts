@@ -1,4 +1,5 @@
 export { type ArtifactOptions, createRunDirectory, type RunDirectory } from "./artifacts.js";
+export { encodeCursor, type LogCursor, logicalPart, parseCursor } from "./cursor.js";
 export {
   type ArtifactFields,
   createEmitter,
@@ -8,7 +9,7 @@ export {
   type RunCreatedExtra,
   type RunScope,
 } from "./emitters.js";
-export { DiskFullError, WriteFailedError, WriterClosedError } from "./errors.js";
+export { DiskFullError, InvalidCursorError, WriteFailedError, WriterClosedError } from "./errors.js";
 export { FileLock } from "./file-lock.js";
 export { fsyncPathSync, nodeFs, type WriterFs } from "./fs-layer.js";
 export { type GitProvenance, gitProvenance } from "./git.js";

@@ -7,6 +7,7 @@ import {
   parseEventLine,
   type StoredEvent,
 } from "@ledger/schema";
+import type { LogCursor } from "./cursor.js";
 import { type LogFile, listLogFiles, sizeOf } from "./log-files.js";
 import { LogWaker } from "./log-waker.js";
 import type { EventPosition } from "./writer.js";
@@ -51,6 +52,11 @@ export interface FollowLogOptions extends ReadLogOptions {
   /** Start at the current end of the log instead of its beginning. @default false */
   fromEnd?: boolean;
   /**
+   * Resume after what a previous reader took: each part the cursor names is read from its
+   * offset, every other part from its start. @default nothing taken
+   */
+  after?: LogCursor;
+  /**
    * Called once, when everything already in the log has been yielded and the reader starts
    * waiting for appends: the switch from replay to live, on the same cursor.
    */
@@ -81,7 +87,7 @@ export async function* followLog(options: FollowLogOptions): AsyncGenerator<LogR
   const filter = makeFilter(options);
   const events = ledgerPaths(options.root).events;
   // By logical name, so a part that retention gzips later is not read again.
-  const offsets = new Map<string, number>();
+  const offsets = new Map<string, number>(options.after ?? []);
   if (options.fromEnd)
     for (const f of listLogFiles(events, options.fromDay))
       offsets.set(f.logicalRel, f.compressed ? Infinity : (sizeOf(f.path) ?? 0));
@@ -92,7 +98,7 @@ export async function* followLog(options: FollowLogOptions): AsyncGenerator<LogR
       for (const file of listLogFiles(events, options.fromDay, options.toDay)) {
         const start = offsets.get(file.logicalRel) ?? 0;
         if (file.compressed) {
-          if (start === 0) yield* readFile(file, 0, options, filter, true);
+          if (start !== Infinity) yield* readFile(file, start, options, filter, true);
           offsets.set(file.logicalRel, Infinity);
           continue;
         }
@@ -143,6 +149,19 @@ function* appendedChunks(path: string, start: number): Generator<Buffer> {
   }
 }
 
+/** A gzipped part cannot be read from the middle: its first `skip` plain bytes are dropped. */
+async function* skipBytes(chunks: AsyncIterable<Buffer>, skip: number): AsyncGenerator<Buffer> {
+  let left = skip;
+  for await (const chunk of chunks) {
+    if (left >= chunk.length) {
+      left -= chunk.length;
+      continue;
+    }
+    yield left > 0 ? chunk.subarray(left) : chunk;
+    left = 0;
+  }
+}
+
 type Filter = (event: StoredEvent) => boolean;
 
 function makeFilter(o: ReadLogOptions): Filter {
@@ -168,11 +187,10 @@ async function* readFile(
   let raw: AsyncIterable<Buffer> | Iterable<Buffer>;
   try {
     if (live && !file.compressed) raw = appendedChunks(file.path, start);
-    else {
-      let stream: NodeJS.ReadableStream = createReadStream(file.path, { start, highWaterMark: CHUNK });
-      if (file.compressed) stream = stream.pipe(createGunzip());
-      raw = stream as AsyncIterable<Buffer>;
-    }
+    else if (file.compressed) {
+      const stream = createReadStream(file.path, { highWaterMark: CHUNK }).pipe(createGunzip());
+      raw = skipBytes(stream as AsyncIterable<Buffer>, start);
+    } else raw = createReadStream(file.path, { start, highWaterMark: CHUNK }) as AsyncIterable<Buffer>;
   } catch {
     return start;
   }

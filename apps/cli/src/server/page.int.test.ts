@@ -54,6 +54,12 @@ describe("the web page, in a real headless Chromium", () => {
       await writer.close();
       await page.locator(".event", { hasText: "phase.started" }).waitFor({ timeout: 5_000 });
       expect(await page.locator(".event").count()).toBe(3);
+      // The new writer's event has seq 1 again; the page numbers events by their place instead.
+      expect(await page.locator(".event").allTextContents()).toEqual([
+        expect.stringMatching(/^#1 .*run\.created {2}seq 1$/),
+        expect.stringMatching(/^#2 .*run\.started {2}seq 2$/),
+        expect.stringMatching(/^#3 .*phase\.started {2}seq 1$/),
+      ]);
     } finally {
       await browser.close();
       server.close();

@@ -71,28 +71,44 @@ async function open(runId) {
 
 async function follow(runId) {
   stream = new AbortController();
-  const r = await fetch("/runs/" + encodeURIComponent(runId) + "/events?stream=true", { headers, signal: stream.signal });
-  $("state").textContent = "replaying";
-  const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf("\\n\\n")) >= 0) {
-      const frame = buffer.slice(0, end); buffer = buffer.slice(end + 2);
-      const lines = frame.split("\\n");
-      const type = lines.find((l) => l.startsWith("event: "))?.slice(7);
-      const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\\n");
-      if (type === "caught-up") { $("state").textContent = "live"; continue; }
-      if (!data) continue;
-      const e = JSON.parse(data);
-      const line = document.createElement("div");
-      line.className = "event";
-      line.textContent = new Date(e.timestamp_ms).toISOString() + "  " + e.event_type + "  #" + (e.seq ?? "-");
-      $("events").append(line);
+  const signal = stream.signal;
+  let cursor = "";
+  let shown = 0;
+  // A dropped connection resumes from the cursor of the last event shown, as EventSource would.
+  while (!signal.aborted) {
+    try {
+      const query = cursor ? "&cursor=" + encodeURIComponent(cursor) : "";
+      const r = await fetch("/runs/" + encodeURIComponent(runId) + "/events?stream=true" + query, { headers, signal });
+      if (!r.ok) throw new Error("events: " + r.status);
+      $("state").textContent = cursor ? "resuming" : "replaying";
+      const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\\n\\n")) >= 0) {
+          const frame = buffer.slice(0, end); buffer = buffer.slice(end + 2);
+          const lines = frame.split("\\n");
+          const type = lines.find((l) => l.startsWith("event: "))?.slice(7);
+          const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\\n");
+          if (type === "caught-up") { $("state").textContent = "live"; continue; }
+          if (!data) continue;
+          const e = JSON.parse(data);
+          cursor = lines.find((l) => l.startsWith("id: "))?.slice(4) ?? cursor;
+          const line = document.createElement("div");
+          line.className = "event";
+          // seq counts per writing process, so the line number is the event's place in this view.
+          line.textContent = "#" + ++shown + "  " + new Date(e.timestamp_ms).toISOString() + "  " + e.event_type + "  seq " + (e.seq ?? "-");
+          $("events").append(line);
+        }
+      }
+    } catch (e) {
+      if (signal.aborted) return;
+      $("state").textContent = String(e.message ?? e);
     }
+    if (!signal.aborted) { $("state").textContent = "reconnecting"; await new Promise((r) => setTimeout(r, 2000)); }
   }
 }
 

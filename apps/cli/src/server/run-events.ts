@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { IndexReader } from "@ledger/indexer";
 import type { StoredEvent } from "@ledger/schema";
-import { followLog, readLog } from "@ledger/writer";
+import { encodeCursor, followLog, type LogCursor, logicalPart, readLog } from "@ledger/writer";
 import { writeWithBackpressure } from "./respond.js";
 
 export interface StreamOptions {
@@ -43,18 +43,23 @@ export async function downloadEvents(response: ServerResponse, options: StreamOp
 }
 
 export interface SseOptions extends StreamOptions {
-  /** Events with `seq` below this are not sent again (from `from_sequence` or `Last-Event-ID`). */
-  fromSequence: number;
+  /** Resume after the events this cursor names (from `Last-Event-ID` or `cursor`). */
+  after?: LogCursor;
+  /** In the replay, events with `seq` below this are skipped (`from_sequence`). @default 0 */
+  fromSequence?: number;
   /** @default 15000 */
   heartbeatMs?: number;
 }
 
 /**
- * `GET /runs/{id}/events?stream=true`: Server-Sent Events. One cursor reads the log from the run's
- * first partition to its end (the replay) and then waits for appends (live), so nothing falls in
- * a gap or comes twice at the switch, which is announced by a `caught-up` event. Each event's
- * SSE id is its `seq`, so a reconnecting browser resumes where it left off. `seq` counts per run
- * per writer: for a run written by one job (the usual case) it is gapless and unique.
+ * `GET /runs/{id}/events?stream=true`: Server-Sent Events. One follower reads the log from the
+ * run's first partition to its end (the replay) and then waits for appends (live), so nothing
+ * falls in a gap or comes twice at the switch, which is announced by a `caught-up` event.
+ *
+ * Each event's SSE id is the log cursor just past it: for every part file that held the run's
+ * events, how far they have been taken. `seq` cannot serve, since it counts per writer and every
+ * process writing the run starts again at 1. Parts are append-only, so resuming from the cursor
+ * sends exactly the events not yet sent, whichever processes appended them and in which order.
  */
 export async function streamEvents(response: ServerResponse, options: SseOptions): Promise<void> {
   const fromDay = await firstDay(options.reader, options.runId);
@@ -73,6 +78,7 @@ export async function streamEvents(response: ServerResponse, options: SseOptions
       runId: options.runId,
       ...(fromDay ? { fromDay } : {}),
       signal: options.signal,
+      ...(options.after ? { after: options.after } : {}),
       onCaughtUp: () => {
         caughtUp = true;
       },
@@ -86,13 +92,17 @@ export async function streamEvents(response: ServerResponse, options: SseOptions
     };
     // The marker must go out even when the replay is empty, before the first live event.
     const timer = setInterval(() => void announce(), 50);
+    const cursor = new Map(options.after ?? []);
+    const fromSequence = options.fromSequence ?? 0;
     try {
-      for await (const { event } of source) {
+      for await (const { event, position } of source) {
         await announce();
-        // The cursor applies to the replay only: a second writer of the same run numbers its
-        // events from 1 again, and a live event must never be dropped for that.
-        if (!announced && typeof event.seq === "number" && event.seq < options.fromSequence) continue;
-        await writeWithBackpressure(response, frame(event));
+        // A skipped event moves the cursor too, so a reconnect does not send it after all.
+        cursor.set(logicalPart(position.file), position.offset + position.length);
+        // `from_sequence` applies to the replay only: a second writer of the same run numbers
+        // its events from 1 again, and a live event must never be dropped for that.
+        if (!announced && typeof event.seq === "number" && event.seq < fromSequence) continue;
+        await writeWithBackpressure(response, frame(event, encodeCursor(cursor)));
       }
     } finally {
       clearInterval(timer);
@@ -103,7 +113,6 @@ export async function streamEvents(response: ServerResponse, options: SseOptions
   }
 }
 
-function frame(event: StoredEvent): string {
-  const id = typeof event.seq === "number" ? `id: ${event.seq}\n` : "";
-  return `${id}data: ${JSON.stringify(event)}\n\n`;
+function frame(event: StoredEvent, cursor: string): string {
+  return `id: ${cursor}\ndata: ${JSON.stringify(event)}\n\n`;
 }

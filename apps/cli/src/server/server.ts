@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { indexLag, openIndexReader, readHealth } from "@ledger/indexer";
 import { isSafeId } from "@ledger/schema";
+import { type LogCursor, parseCursor } from "@ledger/writer";
 import { authorized } from "./auth.js";
 import { PAGE } from "./page.js";
 import { json, problem } from "./respond.js";
@@ -59,24 +60,40 @@ export function createLedgerServer(options: ServeOptions): Server {
     response.on("close", () => controller.abort());
     const base = { root: options.root, runId, reader, signal: controller.signal };
     if (url.searchParams.get("stream") !== "true") return downloadEvents(response, base);
-    const fromSequence = cursorOf(url.searchParams.get("from_sequence"), request.headers["last-event-id"]);
-    if (fromSequence === undefined)
-      return problem(response, 400, "from_sequence and Last-Event-ID must be integers");
+    const start = startOf(url.searchParams, request.headers["last-event-id"]);
+    if (typeof start === "string") return problem(response, 400, start);
     return streamEvents(response, {
       ...base,
-      fromSequence,
+      ...start,
       ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
     });
   }
   return server;
 }
 
-/** `from_sequence=N` starts at N; `Last-Event-ID: N` (a reconnect) resumes after N. */
-function cursorOf(from: string | null, lastEventId: string | string[] | undefined): number | undefined {
+/**
+ * Where a stream starts. A reconnect's `Last-Event-ID` wins, then `cursor` (both a cursor the
+ * stream issued), then `from_sequence=N` (replay from the N-th event of each writer; a bare
+ * number as `Last-Event-ID` is taken the same way, as N-1, for clients of the per-seq ids).
+ * A string is the reason the request is refused.
+ */
+function startOf(
+  params: URLSearchParams,
+  lastEventId: string | string[] | undefined,
+): { after?: LogCursor; fromSequence?: number } | string {
   const last = Array.isArray(lastEventId) ? lastEventId[0] : lastEventId;
-  if (last !== undefined && last !== "") return /^\d+$/.test(last) ? Number(last) + 1 : undefined;
-  if (from === null || from === "") return 0;
-  return /^\d+$/.test(from) ? Number(from) : undefined;
+  const token = last || params.get("cursor");
+  if (token) {
+    if (/^\d+$/.test(token)) return { fromSequence: Number(token) + 1 };
+    try {
+      return { after: parseCursor(token) };
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+  const from = params.get("from_sequence");
+  if (from === null || from === "") return {};
+  return /^\d+$/.test(from) ? { fromSequence: Number(from) } : "from_sequence must be an integer";
 }
 
 function statusOf(error: unknown): number {
