@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
-import { type IndexReader, measureLag } from "@ledger/indexer";
+import { INDEX_DATABASES, type IndexReader, measureLag } from "@ledger/indexer";
 import { ledgerPaths } from "@ledger/schema";
 import { FileLock, type LogFile, listLogFiles } from "@ledger/writer";
 
@@ -58,6 +58,27 @@ export function permissions(root: string, files: LogFile[]): Check {
     detail:
       open.length === 0 ? "log files 0600, folders 0700" : `${open.length} log paths are open to other users`,
     items: open,
+  };
+}
+
+/**
+ * A DuckDB WAL beside a published database: a process opened it read-write (a `duckdb` shell
+ * without -readonly). While one is there, its writes are replayed over the index by every reader,
+ * and one that does not match the published file fails them all.
+ */
+export function indexWal(root: string): Check {
+  const index = ledgerPaths(root).index;
+  const wals = INDEX_DATABASES.map((db) => join(index, `${db}.duckdb.wal`))
+    .filter((p) => existsSync(p))
+    .map((p) => ({ path: p, bytes: statSync(p).size }));
+  return {
+    name: "index WAL",
+    ok: wals.length === 0,
+    detail:
+      wals.length === 0
+        ? "no WAL beside the published databases"
+        : `${wals.map((w) => w.path).join(", ")}: a DuckDB process opened the index read-write (open it with -readonly); the next publication removes it`,
+    items: wals,
   };
 }
 

@@ -1,9 +1,9 @@
-import { openIndexReader } from "@ledger/indexer";
+import { IndexQueryError, openIndexReader } from "@ledger/indexer";
 import { resolveRoot } from "@ledger/schema";
 import type { DoctorArgs } from "../commands/doctor.js";
 import { dim, green, out, red } from "../output/print.js";
 import { UserError } from "../user-error.js";
-import { type Check, indexChecks, logFiles, permissions, tornTails } from "./doctor-checks.js";
+import { type Check, indexChecks, indexWal, logFiles, permissions, tornTails } from "./doctor-checks.js";
 
 export async function doctor(args: DoctorArgs): Promise<void> {
   const root = resolveRoot(args.root);
@@ -11,7 +11,16 @@ export async function doctor(args: DoctorArgs): Promise<void> {
   const reader = openIndexReader({ root });
   let checks: Check[];
   try {
-    checks = [tornTails(files), permissions(root, files), ...(await indexChecks(reader, files))];
+    checks = [
+      tornTails(files),
+      permissions(root, files),
+      indexWal(root),
+      // An index readers cannot open (a stale WAL, say) is a finding, not the end of the report.
+      ...(await indexChecks(reader, files).catch((error: unknown) => {
+        if (!(error instanceof IndexQueryError)) throw error;
+        return [{ name: "index", ok: false, detail: `readers cannot query the index: ${error.message}` }];
+      })),
+    ];
   } finally {
     reader.close();
   }

@@ -19,6 +19,18 @@ function removeWithWal(path: string): void {
 }
 
 /**
+ * Published files are read-only, and a generation shares its inode with the published name, so
+ * one that was published must be made writable again before the indexer attaches it.
+ */
+const PUBLISHED_MODE = 0o444;
+const WRITABLE_MODE = 0o644;
+
+function writable(path: string): string {
+  fs.chmodSync(path, WRITABLE_MODE);
+  return path;
+}
+
+/**
  * The private copies of one index database, `index/.gen/{db}/gNNNNNN.duckdb`, and its published
  * name, `index/{db}.duckdb`, a hard link to the newest finished generation.
  *
@@ -29,6 +41,12 @@ function removeWithWal(path: string): void {
  *
  * Each round reuses the older of the last two generations, which catches up from its own
  * checkpoints: the cost of a round follows the new bytes, not the size of the index.
+ *
+ * Nothing outside ledger may write a published file. It is published read-only (0444), so a
+ * `duckdb` session opened without -readonly fails to open it instead of writing into a
+ * generation; a process that bypasses the mode (root) and is killed leaves `{db}.duckdb.wal`,
+ * which DuckDB would replay into the next published file and fail every reader with "WAL does
+ * not match database file". Publication removes it first.
  */
 export class Generations {
   readonly dir: string;
@@ -72,7 +90,7 @@ export class Generations {
     const latestPath = this.pathOf(latest);
     const published = inode(this.published);
     // Left unpublished by a crash or a failed round: it is the newest state, carry on with it.
-    if (inode(latestPath) !== published && (await attach(latestPath))) {
+    if (inode(latestPath) !== published && (await attach(writable(latestPath)))) {
       return { path: latestPath, empty: false };
     }
     const target = this.pathOf(latest + 1);
@@ -80,11 +98,12 @@ export class Generations {
       const oldPath = this.pathOf(old);
       if (inode(oldPath) === published) continue;
       moveWithWal(oldPath, target);
-      if (await attach(target)) return { path: target, empty: false };
+      if (await attach(writable(target))) return { path: target, empty: false };
       moveWithWal(target, oldPath); // a reader still holds it: leave it for a later round
     }
     fs.copyFileSync(latestPath, target);
-    if (!(await attach(target))) throw new Error(`could not open the new index generation ${target}`);
+    if (!(await attach(writable(target))))
+      throw new Error(`could not open the new index generation ${target}`);
     return { path: target, empty: false };
   }
 
@@ -106,11 +125,15 @@ export class Generations {
   publish(path: string): void {
     const tmp = join(dirname(this.published), `.${this.name}.publish-${process.pid}`);
     fs.rmSync(tmp, { force: true });
+    fs.chmodSync(path, PUBLISHED_MODE);
     try {
       fs.linkSync(path, tmp);
     } catch {
       fs.copyFileSync(path, tmp); // no hard links on this file system: a copy is still atomic to rename
     }
+    // Before the rename, not after: a reader that opens the old file with this WAL opens the
+    // file the WAL was written for, and one that opens the new file finds none.
+    fs.rmSync(`${this.published}.wal`, { force: true });
     fs.renameSync(tmp, this.published);
     fsyncPathSync(dirname(this.published));
   }

@@ -1,6 +1,8 @@
 // Queries the published index in a loop until `stop` appears under the root, then prints what
 // it saw as JSON: queries run, lock errors, other errors, and snapshots that were inconsistent.
-import { existsSync } from "node:fs";
+// While `pause` exists it holds no snapshot (and says so with `paused`), so another process can
+// open the index read-write.
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openIndexReader } from "../index.js";
 
@@ -8,6 +10,13 @@ const [root] = process.argv.slice(2) as [string];
 const reader = openIndexReader({ root });
 const seen = { queries: 0, lockErrors: 0, errors: [] as string[], partial: 0, maxEvents: 0 };
 while (!existsSync(join(root, "stop"))) {
+  if (existsSync(join(root, "pause"))) {
+    reader.close();
+    writeFileSync(join(root, "paused"), "");
+    while (existsSync(join(root, "pause"))) await new Promise((r) => setTimeout(r, 5));
+    rmSync(join(root, "paused"), { force: true });
+    continue;
+  }
   try {
     // One snapshot: the trial rows must match the trial pointers, whatever publication is under way.
     const [row] = await reader.query(
