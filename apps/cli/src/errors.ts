@@ -15,7 +15,7 @@ export const EXIT_BUG = 70;
  */
 export function handleError(error: unknown): number {
   if (error instanceof UsageError) {
-    process.stderr.write(`ledger: ${error.message}\nRun "ledger --help" for usage.\n`);
+    process.stderr.write(`ledger: ${oneLine(error.message)}\nRun "ledger --help" for usage.\n`);
     return EXIT_USAGE;
   }
   if (isLedgerError(error)) {

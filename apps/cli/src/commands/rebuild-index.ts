@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "../global-args.js";
+import { utcDayFlag } from "./flag-values.js";
 
 export interface RebuildIndexArgs extends GlobalArgs {
   db?: string;
@@ -17,7 +18,7 @@ export const rebuildIndexCommand: CommandModule<GlobalArgs, RebuildIndexArgs> = 
     y
       .option("db", { type: "string", describe: "path of runs.duckdb (default: <root>/index/runs.duckdb)" })
       .option("since-date", {
-        type: "string",
+        ...utcDayFlag("since-date"),
         describe: "re-read the partitions of this day (YYYY-MM-DD) and later",
       })
       .option("full-rebuild", {

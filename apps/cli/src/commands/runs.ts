@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "../global-args.js";
+import { wholeNumber } from "./flag-values.js";
 
 export interface RunsArgs extends GlobalArgs {
   status?: string;
@@ -14,10 +15,10 @@ export const runsCommand: CommandModule<GlobalArgs, RunsArgs> = {
   describe: "the latest runs, from the index",
   builder: (y) =>
     y
-      .option("status", { type: "string", describe: "created, running, succeeded, failed or cancelled" })
+      .option("status", { choices: ["created", "running", "succeeded", "failed", "cancelled", "unknown"] })
       .option("type", { type: "string", describe: "run type, e.g. baseline" })
       .option("since", { type: "string", describe: "created since: 1h, 7d or an ISO time" })
-      .option("limit", { type: "number", default: 20 })
+      .option("limit", { ...wholeNumber("limit", 1, 100_000), default: 20 })
       .option("json", { type: "boolean", default: false, describe: "one JSON object per line" }),
   handler: async (args) => (await import("../handlers/runs.js")).runs(args),
 };

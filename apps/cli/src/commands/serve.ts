@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "../global-args.js";
+import { wholeNumber } from "./flag-values.js";
 
 export interface ServeArgs extends GlobalArgs {
   host: string;
@@ -17,7 +18,7 @@ export const serveCommand: CommandModule<GlobalArgs, ServeArgs> = {
         default: "127.0.0.1",
         describe: "address to bind; anything else needs --token",
       })
-      .option("port", { type: "number", default: 8765 })
+      .option("port", { ...wholeNumber("port", 0, 65_535), default: 8765, describe: "0 picks a free port" })
       .option("token", {
         type: "string",
         describe: "require Authorization: Bearer <token> (default: $LEDGER_TOKEN)",

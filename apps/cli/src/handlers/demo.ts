@@ -3,14 +3,10 @@ import { resolveRoot } from "@ledger/schema";
 import { openWriter } from "@ledger/writer";
 import type { DemoArgs } from "../commands/demo.js";
 import { simulateBacktests } from "../demo/simulate.js";
-import { UsageError } from "../errors.js";
 import { bold, dim, duration, out } from "../output/print.js";
 import { runs } from "./runs.js";
 
 export async function demo(args: DemoArgs): Promise<void> {
-  if (!Number.isInteger(args.runs) || args.runs < 1 || args.runs > 10_000) {
-    throw new UsageError("--runs must be an integer from 1 to 10000");
-  }
   const root = resolveRoot(args.root);
   const started = Date.now();
   const prefix = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, "")}`;

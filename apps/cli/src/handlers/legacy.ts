@@ -4,14 +4,14 @@ import { assertSafeId, resolveRoot } from "@ledger/schema";
 import type { LegacyArgs } from "../commands/legacy/options.js";
 import type { LegacyRunsArgs } from "../commands/legacy/runs.js";
 import type { LegacyRunArgs } from "../commands/legacy/status.js";
+import { UsageError } from "../errors.js";
 import { out, printJsonLines, printTable, statusColour } from "../output/print.js";
 import { progressBar } from "../output/progress.js";
 import { UserError } from "../user-error.js";
 
 function cutoverOf(args: LegacyArgs): Date {
   const ms = Date.parse(args.cutover);
-  if (!Number.isFinite(ms))
-    throw new UserError("LEDGER_BAD_CUTOVER", `--cutover "${args.cutover}" is not an ISO time`);
+  if (!Number.isFinite(ms)) throw new UsageError(`--cutover "${args.cutover}" is not an ISO time`);
   return new Date(ms);
 }
 

@@ -1,14 +1,11 @@
 import { openIndexReader } from "@ledger/indexer";
 import { resolveRoot } from "@ledger/schema";
 import type { RunsArgs } from "../commands/runs.js";
-import { UsageError } from "../errors.js";
 import { duration, out, printJsonLines, printTable, statusColour } from "../output/print.js";
 import { parseSince } from "../output/since.js";
 import { listRuns } from "../queries/runs.js";
 
 export async function runs(args: RunsArgs): Promise<void> {
-  if (!Number.isInteger(args.limit) || args.limit < 1)
-    throw new UsageError("--limit must be a positive integer");
   const reader = openIndexReader({ root: resolveRoot(args.root) });
   try {
     const rows = await listRuns(reader, {

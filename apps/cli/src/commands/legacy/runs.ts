@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "../../global-args.js";
+import { wholeNumber } from "../flag-values.js";
 import { type LegacyArgs, legacyOptions } from "./options.js";
 
 export interface LegacyRunsArgs extends LegacyArgs {
@@ -15,6 +16,6 @@ export const legacyRunsCommand: CommandModule<GlobalArgs, LegacyRunsArgs> = {
     legacyOptions(y)
       .option("status", { type: "string" })
       .option("type", { type: "string" })
-      .option("limit", { type: "number", default: 20 }),
+      .option("limit", { ...wholeNumber("limit", 1, 100_000), default: 20 }),
   handler: async (args) => (await import("../../handlers/legacy.js")).legacyRuns(args),
 };
