@@ -54,6 +54,8 @@ interface Pending {
   event: StoredEvent;
   line: string;
   bytes: number;
+  /** The UTC day of the event's own time, which names its partition. */
+  day: string;
   resolve: (a: Appended) => void;
   reject: (e: unknown) => void;
 }
@@ -169,12 +171,15 @@ export class Writer {
       return Promise.resolve(appended);
     }
     const bytes = Buffer.byteLength(line);
+    const day = utcDay(event.timestamp_ms);
     if (this.durability === "none") {
       // Acknowledged once queued; subscribers still hear of it only once it is written.
-      this.#push({ event, line, bytes, resolve: () => undefined, reject: () => undefined });
+      this.#push({ event, line, bytes, day, resolve: () => undefined, reject: () => undefined });
       return Promise.resolve({ event });
     }
-    return new Promise<Appended>((resolve, reject) => this.#push({ event, line, bytes, resolve, reject }));
+    return new Promise<Appended>((resolve, reject) =>
+      this.#push({ event, line, bytes, day, resolve, reject }),
+    );
   }
 
   #push(pending: Pending): void {
@@ -256,12 +261,14 @@ export class Writer {
     }
   }
 
-  async #writeBatch(batch: Pending[]): Promise<void> {
+  async #writeBatch(queued: Pending[]): Promise<void> {
+    const batch = byDay(queued);
     let i = 0;
     while (i < batch.length) {
+      const day = batch[i]!.day;
       let part: OpenPart;
       try {
-        part = await this.#currentPart();
+        part = await this.#currentPart(day);
       } catch (error) {
         this.#fail(batch.slice(i), writeError(this.#paths.events, error));
         return;
@@ -270,6 +277,7 @@ export class Writer {
       let bytes = 0;
       while (
         end < batch.length &&
+        batch[end]!.day === day &&
         (end === i || part.size + bytes + batch[end]!.bytes <= this.#o.rotateBytes)
       ) {
         bytes += batch[end]!.bytes;
@@ -305,10 +313,12 @@ export class Writer {
     }
   }
 
-  async #currentPart(): Promise<OpenPart> {
-    const day = utcDay(this.#o.clock());
+  async #currentPart(day: string): Promise<OpenPart> {
     const part = this.#part;
-    if (part && (part.day !== day || isReplaced(part))) await this.#closePart(part, false);
+    if (part && isReplaced(part)) await this.#closePart(part, false);
+    // Another day's events: its part is let go unretired, so coming back to this day (live
+    // events between backfilled ones) appends to it again instead of opening one more part.
+    else if (part && part.day !== day) await this.#closePart(part, false, false);
     if (!this.#part) {
       this.#part = await openPart({
         eventsDir: this.#paths.events,
@@ -349,9 +359,9 @@ export class Writer {
     await this.#closePart(part, true);
   }
 
-  async #closePart(part: OpenPart, failed: boolean): Promise<void> {
+  async #closePart(part: OpenPart, failed: boolean, retire = true): Promise<void> {
     if (this.#part === part) this.#part = undefined;
-    this.#retired.add(part.path);
+    if (retire) this.#retired.add(part.path);
     try {
       if (!failed && this.#unsynced) await this.#o.fs.fdatasync(part.fd);
       this.#unsynced = false;
@@ -398,6 +408,23 @@ export class Writer {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * The batch grouped by partition, each day's events in their order, days in order of first
+ * appearance: a backfill that mixes days opens each day's part once per batch, not once per
+ * change of day.
+ */
+function byDay(batch: Pending[]): Pending[] {
+  const first = batch[0]?.day;
+  if (batch.every((p) => p.day === first)) return batch;
+  const groups = new Map<string, Pending[]>();
+  for (const p of batch) {
+    const group = groups.get(p.day);
+    if (group) group.push(p);
+    else groups.set(p.day, [p]);
+  }
+  return [...groups.values()].flat();
+}
 
 /** Opens a writer on `{root}/events`, creating folders and exporting `_schema.json` as needed. */
 export function openWriter(options: WriterOptions): Promise<Writer> {

@@ -12,7 +12,15 @@ import { EVENT_ID_PATTERN } from "../event-id.js";
 import { SAFE_ID_PATTERN } from "../identifiers.js";
 
 export const EventIdField = Type.String({ pattern: EVENT_ID_PATTERN, description: "ULID (or UUID), unique" });
-export const TimestampField = Type.Integer({ minimum: 0, description: "milliseconds since the epoch, UTC" });
+/**
+ * An event's time also names its partition (`day=YYYY-MM-DD`), so it must fall in a four-digit
+ * year: up to 9999-12-31T23:59:59.999Z.
+ */
+export const TimestampField = Type.Integer({
+  minimum: 0,
+  maximum: 253_402_300_799_999,
+  description: "milliseconds since the epoch, UTC",
+});
 export const SafeIdField = Type.String({ pattern: SAFE_ID_PATTERN, maxLength: 128 });
 export const SeqField = Type.Integer({ minimum: 1, description: "per run, from 1, no gaps from one writer" });
 
