@@ -12,6 +12,11 @@ export interface IndexReaderOptions {
   indexDir?: string;
   /** Attempts when a publication races the open. @default 5 */
   retries?: number;
+  /**
+   * Queries may read the index and nothing else: no file read or written, no extension
+   * installed or loaded, no setting changed. For SQL a user typed. @default false
+   */
+  indexOnly?: boolean;
 }
 
 /** JSON-friendly row: BIGINTs become numbers or strings, timestamps ISO strings. */
@@ -32,10 +37,12 @@ export class IndexReader {
   #snapshot: Snapshot | undefined;
   readonly #dir: string;
   readonly #retries: number;
+  readonly #indexOnly: boolean;
 
   constructor(options: IndexReaderOptions) {
     this.#dir = options.indexDir ?? ledgerPaths(options.root).index;
     this.#retries = options.retries ?? 5;
+    this.#indexOnly = options.indexOnly ?? false;
   }
 
   /** Whether an index has been published. */
@@ -97,6 +104,11 @@ export class IndexReader {
       for (const db of ["catalog", "alerts"]) {
         const path = join(this.#dir, `${db}.duckdb`);
         if (fs.existsSync(path)) await connection.run(`ATTACH ${sqlString(path)} AS ${db} (READ_ONLY)`);
+      }
+      if (this.#indexOnly) {
+        // After the attaches, which are file access themselves. Locked, so no query turns it back on.
+        await connection.run("SET enable_external_access = false");
+        await connection.run("SET lock_configuration = true");
       }
       return { inode, instance, connection };
     } catch (error) {

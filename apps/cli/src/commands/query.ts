@@ -8,7 +8,8 @@ export interface QueryArgs extends GlobalArgs {
 
 export const queryCommand: CommandModule<GlobalArgs, QueryArgs> = {
   command: "query <sql>",
-  describe: "run read-only SQL against the published index (catalog.* and alerts.* attached)",
+  describe:
+    "run SQL against the published index (catalog.* and alerts.* attached): read-only, with no access to other files or the network",
   builder: (y) =>
     y
       .positional("sql", { type: "string", demandOption: true })

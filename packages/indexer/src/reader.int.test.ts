@@ -1,0 +1,85 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createEventIdFactory } from "@ledger/schema";
+import { afterEach, describe, expect, it } from "vitest";
+import { IndexQueryError } from "./errors.js";
+import { openIndexer } from "./indexer.js";
+import { type IndexReader, openIndexReader } from "./reader.js";
+import { reader, tempRoot, track } from "./test-support/index-fixture.js";
+import { backtestEvents, writeLog } from "./test-support/workload.js";
+
+const opened: IndexReader[] = [];
+afterEach(() => {
+  for (const r of opened.splice(0)) r.close();
+});
+
+function indexOnly(root: string): IndexReader {
+  const r = openIndexReader({ root, indexOnly: true });
+  opened.push(r);
+  return r;
+}
+
+function alert(id: string) {
+  const t = Date.UTC(2026, 0, 5, 9);
+  return {
+    event_id: createEventIdFactory()(t),
+    event_type: "alert.ingested",
+    schema_version: 1,
+    timestamp_ms: t,
+    alert_id: id,
+    source: "grafana",
+    received_at_ms: t,
+    payload: { severity: "page" },
+  };
+}
+
+const everyDatabase = `SELECT (SELECT count(*) FROM runs_d)::INTEGER AS runs,
+  (SELECT count(*) FROM catalog.run_pointers)::INTEGER AS pointers,
+  (SELECT count(*) FROM alerts.alerts)::INTEGER AS alerts`;
+
+describe("an index-only reader", () => {
+  it("reads runs, catalog and alerts, and no file, extension or setting outside the index", async () => {
+    const root = tempRoot();
+    const indexer = track(await openIndexer({ root }));
+    writeLog(root, [...backtestEvents({ runs: 3, trialsPerRun: 2 }), alert("a1")]);
+    await indexer.update();
+    const r = indexOnly(root);
+    expect((await r.query(everyDatabase))[0]).toEqual({ runs: 3, pointers: 3, alerts: 1 });
+
+    const refused = async (sql: string) => {
+      const error = await r.query(sql).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, sql).toBeInstanceOf(IndexQueryError);
+      return (error as Error).message;
+    };
+    const copied = join(root, "copied.csv");
+    expect(await refused(`COPY runs_d TO '${copied}'`)).toMatch(/^Permission Error: .*disabled/);
+    expect(existsSync(copied)).toBe(false);
+    expect(await refused("SELECT * FROM read_text('/etc/hostname')")).toMatch(
+      /^Permission Error: .*disabled/,
+    );
+    expect(await refused("INSTALL httpfs")).toMatch(/^Permission Error: /);
+    expect(await refused("LOAD httpfs")).toMatch(/^Permission Error: /);
+    expect(await refused(`ATTACH '${join(root, "other.duckdb")}' AS other`)).toMatch(/^Permission Error: /);
+    expect(await refused("SET enable_external_access = true")).toMatch(/configuration has been locked/);
+    expect(await refused("SET lock_configuration = false")).toMatch(/configuration has been locked/);
+
+    // A new publication opens a new snapshot: it is as closed as the first.
+    writeLog(root, backtestEvents({ runs: 1, trialsPerRun: 2, prefix: "later" }), "2026-01-06");
+    await indexer.update();
+    expect((await r.query(everyDatabase))[0]).toMatchObject({ runs: 4 });
+    expect(await refused("SELECT * FROM read_text('/etc/hostname')")).toMatch(/^Permission Error: /);
+  });
+
+  it("is opt-in: other readers keep DuckDB's defaults", async () => {
+    const root = tempRoot();
+    const indexer = track(await openIndexer({ root }));
+    writeLog(root, backtestEvents({ runs: 1, trialsPerRun: 1 }));
+    await indexer.update();
+    const setting = "SELECT current_setting('enable_external_access') AS on";
+    expect(await reader(root).query(setting)).toEqual([{ on: true }]);
+    expect(await indexOnly(root).query(setting)).toEqual([{ on: false }]);
+  });
+});
