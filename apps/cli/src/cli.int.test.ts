@@ -101,6 +101,7 @@ describe("ledger", () => {
     const root = tempRoot();
     expect(ledger(["bogus"]).code).toBe(2);
     expect(ledger(["runs", "--limit", "0", "--root", root]).code).toBe(2);
+    ledger(["emit", "--event-type", "run.started", "--run-id", "r", "--root", root]);
     const missing = ledger(["runs", "--root", root]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^ledger: no index at .* \[LEDGER_INDEX_MISSING\]\n$/);

@@ -1,11 +1,11 @@
 import { indexLag, openIndexReader, readHealth, runDaemon } from "@ledger/indexer";
-import { resolveRoot } from "@ledger/schema";
 import type { DaemonArgs } from "../commands/daemon.js";
 import { dim, duration, out } from "../output/print.js";
 import { UserError } from "../user-error.js";
+import { logRootOf } from "./log-root.js";
 
 export async function daemon(args: DaemonArgs): Promise<void> {
-  const root = resolveRoot(args.root);
+  const root = logRootOf(args.root);
   if (args.health) return health(root, args.json);
   const controller = new AbortController();
   const stop = () => controller.abort();

@@ -1,8 +1,9 @@
-import { assertSafeId, resolveRoot, type StoredEvent, utcDay } from "@ledger/schema";
+import { assertSafeId, type StoredEvent, utcDay } from "@ledger/schema";
 import { followLog, readLog } from "@ledger/writer";
 import type { EventsArgs } from "../commands/events.js";
 import { dim, out } from "../output/print.js";
 import { parseSince } from "../output/since.js";
+import { logRootOf } from "./log-root.js";
 
 /** A short human summary of an event's own fields, as in the seeds' example. */
 function summarise(event: StoredEvent): string {
@@ -31,11 +32,12 @@ function summarise(event: StoredEvent): string {
 export async function events(args: EventsArgs): Promise<void> {
   if (args.run !== undefined) assertSafeId(args.run, "run id");
   const sinceMs = args.since !== undefined ? parseSince(args.since) : undefined;
+  const root = logRootOf(args.root);
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   process.once("SIGTERM", () => controller.abort());
   const options = {
-    root: resolveRoot(args.root),
+    root,
     ...(args.run !== undefined ? { runId: args.run } : {}),
     ...(args.kind !== undefined ? { types: args.kind } : {}),
     // Partitions are by the day of the append: days before `--since` cannot hold later events.

@@ -8,6 +8,7 @@ import { UsageError } from "../errors.js";
 import { out, printJsonLines, printTable, statusColour } from "../output/print.js";
 import { progressBar } from "../output/progress.js";
 import { UserError } from "../user-error.js";
+import { logRootOf } from "./log-root.js";
 
 function cutoverOf(args: LegacyArgs): Date {
   const ms = Date.parse(args.cutover);
@@ -26,10 +27,11 @@ function layoutOf(args: LegacyArgs): LegacyLayout | undefined {
 
 async function withDual<T>(args: LegacyArgs, use: (dual: DualMode) => Promise<T>): Promise<T> {
   const layout = layoutOf(args);
+  const cutover = cutoverOf(args);
   const dual = await openDualMode({
     legacyDb: args["legacy-db"],
-    root: resolveRoot(args.root),
-    cutover: cutoverOf(args),
+    root: logRootOf(args.root),
+    cutover,
     ...(layout ? { layout } : {}),
   });
   try {

@@ -1,15 +1,17 @@
 import { openIndexer } from "@ledger/indexer";
-import { resolveRoot } from "@ledger/schema";
 import type { RebuildIndexArgs } from "../commands/rebuild-index.js";
 import { dim, duration, out } from "../output/print.js";
 import { progressBar } from "../output/progress.js";
 import { indexDirOf } from "./index-dir.js";
+import { logRootOf } from "./log-root.js";
 
 export async function rebuildIndex(args: RebuildIndexArgs): Promise<void> {
+  const indexDir = indexDirOf(args.db);
+  const root = logRootOf(args.root);
   const bar = progressBar("indexing");
   const indexer = await openIndexer({
-    root: resolveRoot(args.root),
-    indexDir: indexDirOf(args.db),
+    root,
+    indexDir,
     waitForLockMs: args.wait ? 24 * 3_600_000 : 0,
     onProgress: (p) => bar.update(p.bytesDone, p.bytesTotal),
     trace: args.verbose

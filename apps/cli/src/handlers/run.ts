@@ -1,13 +1,14 @@
 import { openIndexReader } from "@ledger/indexer";
-import { assertSafeId, resolveRoot } from "@ledger/schema";
+import { assertSafeId } from "@ledger/schema";
 import type { RunArgs } from "../commands/run.js";
 import { bold, dim, duration, out, printTable, statusColour } from "../output/print.js";
 import { runDocument } from "../queries/runs.js";
 import { UserError } from "../user-error.js";
+import { logRootOf } from "./log-root.js";
 
 export async function run(args: RunArgs): Promise<void> {
   assertSafeId(args.id, "run id");
-  const reader = openIndexReader({ root: resolveRoot(args.root) });
+  const reader = openIndexReader({ root: logRootOf(args.root) });
   try {
     const document = await runDocument(reader, args.id);
     if (!document) throw new UserError("LEDGER_RUN_NOT_FOUND", `no run ${args.id} in the index`);

@@ -1,8 +1,8 @@
-import { resolveRoot } from "@ledger/schema";
 import type { ServeArgs } from "../commands/serve.js";
 import { out } from "../output/print.js";
 import { createLedgerServer } from "../server/server.js";
 import { UserError } from "../user-error.js";
+import { logRootOf } from "./log-root.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -14,7 +14,7 @@ export async function serve(args: ServeArgs): Promise<void> {
       `binding ${args.host} exposes the index beyond this machine: pass --token`,
     );
   }
-  const server = createLedgerServer({ root: resolveRoot(args.root), ...(token ? { token } : {}) });
+  const server = createLedgerServer({ root: logRootOf(args.root), ...(token ? { token } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(

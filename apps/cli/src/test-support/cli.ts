@@ -28,11 +28,13 @@ export interface Result {
 /** Runs `ledger ...args` to completion. */
 export function ledger(
   args: string[],
-  options: { input?: string; env?: Record<string, string> } = {},
+  options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Result {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: "utf8",
     input: options.input ?? "",
+    // A command that should have refused to start would otherwise block the test run for good.
+    ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
     env: { ...process.env, NO_COLOR: "1", ...options.env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
