@@ -46,13 +46,19 @@ export interface RunRow {
   source: Source;
 }
 
-/** One field on which the index disagrees with the legacy database about a run. */
+/**
+ * One field on which the index disagrees with the legacy database about a run. A run the index
+ * lacks altogether is one row, `{ field: "run", legacy: "present", index: "missing from index" }`:
+ * it has no field to compare.
+ */
 export interface Difference {
   run_id: string;
   field: string;
   legacy: string | null;
   index: string | null;
 }
+
+export const MISSING_FROM_INDEX = "missing from index";
 
 /** A run found in both databases whose two answers differ; `winner` is the side served. */
 export interface Conflict {
@@ -276,8 +282,8 @@ export class DualMode {
                 (SELECT count(*) FROM idx.trial_results x WHERE x.run_id = i.run_id) AS trials
          FROM index_runs i WHERE i.run_id IN (SELECT run_id FROM legacy_side)),
        fields AS (
-         SELECT l.run_id, f.field, f.legacy_value, f.index_value, i.run_id IS NULL AS missing
-         FROM legacy_side l LEFT JOIN index_side i USING (run_id),
+         SELECT l.run_id, f.field, f.legacy_value, f.index_value
+         FROM legacy_side l JOIN index_side i USING (run_id),
          LATERAL (VALUES
            ('status', l.status::VARCHAR, i.status::VARCHAR),
            ('run_type', l.run_type, i.run_type),
@@ -287,11 +293,13 @@ export class DualMode {
            ('exit_code', l.exit_code::VARCHAR, i.exit_code::VARCHAR),
            ('phases', l.phases::VARCHAR, i.phases::VARCHAR),
            ('trials', l.trials::VARCHAR, i.trials::VARCHAR)) f(field, legacy_value, index_value))
-       SELECT run_id, CASE WHEN missing THEN 'missing from index' ELSE field END AS field, legacy_value, index_value
-       FROM fields WHERE missing OR legacy_value IS DISTINCT FROM index_value
-       QUALIFY NOT missing OR row_number() OVER (PARTITION BY run_id) = 1
+       SELECT run_id, field, legacy_value, index_value
+       FROM fields WHERE legacy_value IS DISTINCT FROM index_value
+       UNION ALL
+       SELECT run_id, 'run', 'present', $missing
+       FROM legacy_side WHERE run_id NOT IN (SELECT run_id FROM index_side)
        ORDER BY run_id, field`,
-      {},
+      { missing: MISSING_FROM_INDEX },
     );
     return rows.map((r) => ({
       run_id: String(r.run_id),

@@ -4,6 +4,7 @@ export {
   type Difference,
   DualMode,
   type DualModeOptions,
+  MISSING_FROM_INDEX,
   openDualMode,
   type RunFilter,
   type RunRow,

@@ -226,6 +226,22 @@ describe("backfill and parity", () => {
     ]);
   });
 
+  it("says a run missing from the index is missing, with no value from one of its fields", async () => {
+    const root = await newSide();
+    await index(root);
+    const missing = await (await dualMode({ legacyDb, root, cutover })).compare();
+    expect(missing.length).toBeGreaterThan(500);
+    expect(new Set(missing.map((d) => d.run_id)).size).toBe(missing.length);
+    for (const difference of missing) {
+      expect(difference).toEqual({
+        run_id: difference.run_id,
+        field: "run",
+        legacy: "present",
+        index: "missing from index",
+      });
+    }
+  });
+
   it("resumes an interrupted backfill without writing anything twice", async () => {
     const root = await newSide();
     await expect(

@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs";
-import { backfill, type DualMode, type LegacyLayout, openDualMode } from "@ledger/legacy-adapter";
+import {
+  backfill,
+  type DualMode,
+  type LegacyLayout,
+  MISSING_FROM_INDEX,
+  openDualMode,
+} from "@ledger/legacy-adapter";
 import { assertSafeId, resolveRoot } from "@ledger/schema";
 import type { LegacyArgs } from "../commands/legacy/options.js";
 import type { LegacyRunsArgs } from "../commands/legacy/runs.js";
@@ -98,9 +104,12 @@ export async function legacyCompare(args: LegacyArgs): Promise<void> {
     out("parity: the index matches the legacy database on every backfilled run");
   else printTable(differences, ["run_id", "field", "legacy", "index"]);
   if (differences.length > 0) {
-    throw new UserError(
-      "LEDGER_PARITY_FAILED",
-      `${differences.length} differences between the legacy database and the index`,
-    );
+    const missing = differences.filter((d) => d.index === MISSING_FROM_INDEX).length;
+    const differing = new Set(differences.filter((d) => d.index !== MISSING_FROM_INDEX).map((d) => d.run_id));
+    const parts = [
+      ...(missing > 0 ? [`${missing} runs missing from the index (backfill, then rebuild-index)`] : []),
+      ...(differing.size > 0 ? [`${differing.size} runs whose fields differ`] : []),
+    ];
+    throw new UserError("LEDGER_PARITY_FAILED", `parity fails: ${parts.join(", ")}`);
   }
 }
