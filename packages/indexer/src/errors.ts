@@ -76,3 +76,13 @@ export class IndexerOptionError extends LedgerError {
     super("LEDGER_INVALID_OPTION", message);
   }
 }
+
+/**
+ * A retention checkpoint could not be written (retention then deletes nothing), or one found on
+ * disk is missing, damaged or unreadable.
+ */
+export class RetentionCheckpointError extends LedgerError {
+  constructor(message: string) {
+    super("LEDGER_CHECKPOINT_INVALID", message);
+  }
+}

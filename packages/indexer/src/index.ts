@@ -7,6 +7,7 @@ export {
   IndexQueryError,
   IndexWriteError,
   ProjectionError,
+  RetentionCheckpointError,
 } from "./errors.js";
 export { type DaemonHealth, healthPath, readHealth } from "./health.js";
 export { Indexer, openIndexer } from "./indexer.js";
@@ -30,3 +31,9 @@ export {
   trialResults,
 } from "./projections/runs.js";
 export { IndexReader, type IndexReaderOptions, openIndexReader, type Row } from "./reader.js";
+export {
+  listCheckpoints,
+  newestCheckpoint,
+  type RetentionCheckpoint,
+  verifyCheckpoint,
+} from "./store/retention-checkpoint.js";

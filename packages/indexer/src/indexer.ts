@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { BIGINT, type DuckDBConnection, LIST, listValue, VARCHAR } from "@duckdb/node-api";
 import {
   DEFAULT_MAX_LINE_BYTES,
+  dayDirName,
   defaultCatalogue,
   type EventCatalogue,
   isDay,
@@ -30,6 +31,13 @@ import { closeEngine, type Engine, openEngine } from "./store/engine.js";
 import { forgetSince } from "./store/forget-since.js";
 import { Generations } from "./store/generations.js";
 import { INDEX_FORMAT, internalTables } from "./store/internal-tables.js";
+import {
+  logLacksCheckpointParts,
+  newestCheckpoint,
+  type RetentionCheckpoint,
+  restoreCheckpoint,
+  writeCheckpoint,
+} from "./store/retention-checkpoint.js";
 
 /**
  * The row group size of full rebuilds. DuckDB's default (122,880) rebuilt 1M events at about
@@ -201,7 +209,34 @@ export class Indexer {
       return this.#ingestAndPublish(files, "since", started, 2, new Set(INDEX_DATABASES));
     }
     await this.#attachAll("full");
-    return this.#ingestAndPublish(files, "full", started, 1, new Set(INDEX_DATABASES));
+    // Parts retention deleted live on only in its checkpoint: start from it, then read the log
+    // from where it stopped, as an incremental round would.
+    const checkpoint = newestCheckpoint(this.#indexDir);
+    const restored =
+      checkpoint && logLacksCheckpointParts(checkpoint, files)
+        ? await restoreCheckpoint(this.#connection, this.#indexDir, checkpoint)
+        : undefined;
+    const report = await this.#ingestAndPublish(
+      files,
+      "full",
+      started,
+      1,
+      new Set(INDEX_DATABASES),
+      restored,
+    );
+    return checkpoint && restored ? { ...report, restoredFrom: checkpoint.name } : report;
+  }
+
+  /**
+   * Before retention deletes `days` (folder names, `day=YYYY-MM-DD`): writes the published index
+   * as a checkpoint that full rebuilds start from once those parts are gone. Call `settle()`
+   * first; it refuses if the index has not taken in every byte of those days.
+   */
+  checkpointForRetention(days: readonly string[]): Promise<RetentionCheckpoint> {
+    this.#assertOpen();
+    const wanted = new Set(days);
+    const files = listLogFiles(this.#paths.events).filter((f) => wanted.has(dayDirName(f.day)));
+    return writeCheckpoint(this.#indexDir, { days: [...days], files });
   }
 
   /** Bytes and lines of the log not yet in the published index. */
@@ -421,11 +456,16 @@ export class Indexer {
     started: number,
     keepGenerations: number,
     dirty: Set<IndexDatabase>,
+    restored?: { events: number; duplicates: number },
   ): Promise<IngestReport> {
     // On failure, `#guarded` detaches everything unpublished.
     const carried =
       mode === "incremental" && this.#mayHoldUnpublished ? await this.#unpublishedCounts() : undefined;
     const { report, consumed } = await this.#ingest(files, mode, dirty);
+    if (restored) {
+      report.events += restored.events;
+      report.duplicates += restored.duplicates;
+    }
     if (mode === "full") await this.#check(report);
     await this.#markArchived(files, consumed);
     await this.#detachAll(dirty);

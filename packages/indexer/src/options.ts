@@ -55,4 +55,6 @@ export interface IngestReport {
   durationMs: number;
   /** Why a full rebuild happened when an incremental update was asked for. */
   reason?: string;
+  /** The retention checkpoint a full rebuild started from (its events are counted in `events`). */
+  restoredFrom?: string;
 }

@@ -3,6 +3,7 @@ import { resolveRoot } from "@ledger/schema";
 import type { DoctorArgs } from "../commands/doctor.js";
 import { dim, green, out, red } from "../output/print.js";
 import { UserError } from "../user-error.js";
+import { retentionCheckpoints } from "./doctor-checkpoints.js";
 import { type Check, indexChecks, indexWal, logFiles, permissions, tornTails } from "./doctor-checks.js";
 
 export async function doctor(args: DoctorArgs): Promise<void> {
@@ -20,6 +21,7 @@ export async function doctor(args: DoctorArgs): Promise<void> {
         if (!(error instanceof IndexQueryError)) throw error;
         return [{ name: "index", ok: false, detail: `readers cannot query the index: ${error.message}` }];
       })),
+      ...(reader.exists() ? [await retentionCheckpoints(root, reader, files)] : []),
     ];
   } finally {
     reader.close();

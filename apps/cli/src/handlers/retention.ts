@@ -23,19 +23,21 @@ export async function retention(args: RetentionArgs): Promise<void> {
     ...(compressAfterMs !== undefined ? { compressAfterMs } : {}),
     ...(deleteAfterMs !== undefined ? { deleteAfterMs } : {}),
   });
-  const summary = {
+  const summary: { checkpoint?: string; [key: string]: unknown } = {
     compress: plan.compress.map((f) => f.rel),
     delete: plan.delete,
     busy: plan.busy.map((f) => f.rel),
     dryRun: args["dry-run"],
   };
   if (!args["dry-run"]) {
-    // Everything about to be deleted goes into every generation of the index first, so its
-    // runs are kept.
+    // Everything about to be deleted goes into every generation of the index first, and then
+    // into a checkpoint that full rebuilds start from, so its runs are kept. If either fails,
+    // nothing is deleted.
     if (plan.delete.length > 0) {
       const indexer = await openIndexer({ root, waitForLockMs: 60_000 });
       try {
         await indexer.settle();
+        summary.checkpoint = (await indexer.checkpointForRetention(plan.delete)).name;
       } finally {
         await indexer.close();
       }
@@ -48,7 +50,9 @@ export async function retention(args: RetentionArgs): Promise<void> {
   if (args.json) return out(JSON.stringify(summary));
   const verb = args["dry-run"] ? "would" : "did";
   out(`${verb} compress ${plan.compress.length} part files and delete ${plan.delete.length} days`);
-  for (const f of summary.compress) out(dim(`  gzip   ${f}`));
-  for (const d of summary.delete) out(dim(`  delete ${d}`));
-  for (const f of summary.busy) out(dim(`  busy   ${f} (a writer holds it; next time)`));
+  for (const f of plan.compress) out(dim(`  gzip   ${f.rel}`));
+  for (const d of plan.delete) out(dim(`  delete ${d}`));
+  for (const f of plan.busy) out(dim(`  busy   ${f.rel} (a writer holds it; next time)`));
+  if (summary.checkpoint)
+    out(dim(`  the index's rows of deleted days are kept in checkpoint ${summary.checkpoint}`));
 }
