@@ -3,7 +3,7 @@ import { openIndexer } from "@ledger/indexer";
 import { openWriter } from "@ledger/writer";
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { ensureChromium } from "../test-support/chromium.js";
+import { findChromium } from "../test-support/chromium.js";
 import { tempRoot } from "../test-support/cli.js";
 import { createLedgerServer } from "./server.js";
 
@@ -26,9 +26,8 @@ const created = (runId: string) => ({
 
 describe("the web page, in a real headless Chromium", () => {
   it("lists runs, shows a new run appear, and streams a run's events live", async () => {
-    const executablePath = ensureChromium();
-    if (!executablePath)
-      throw new Error("Chromium is not installed and could not be installed (needs root and apt)");
+    const executablePath = findChromium();
+    if (!executablePath) throw new Error("Chromium is not installed: apt-get install chromium (.ci/run does)");
     const root = tempRoot();
     await emitAndIndex(root, [created("first-run"), { event_type: "run.started", run_id: "first-run" }]);
     const server = createLedgerServer({ root, token: "page-token" });
