@@ -80,15 +80,14 @@ export async function legacySource(args: LegacyRunArgs): Promise<void> {
 }
 
 export async function legacyBackfill(args: LegacyArgs): Promise<void> {
-  const bar = progressBar("backfilling");
+  const bar = progressBar("backfilling", "runs");
   const layout = layoutOf(args);
   const report = await backfill({
     legacyDb: args["legacy-db"],
     root: resolveRoot(args.root),
     cutover: cutoverOf(args),
     ...(layout ? { layout } : {}),
-    // The bar counts runs, shown in its "MB" slot as millions would be meaningless here.
-    onProgress: (p) => bar.update(p.runsDone * 1e6, p.runsTotal * 1e6),
+    onProgress: (p) => bar.update(p.runsDone, p.runsTotal),
   }).finally(() => bar.stop());
   if (args.json) return out(JSON.stringify(report));
   out(

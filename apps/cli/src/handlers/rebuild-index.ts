@@ -8,7 +8,7 @@ import { logRootOf } from "./log-root.js";
 export async function rebuildIndex(args: RebuildIndexArgs): Promise<void> {
   const indexDir = indexDirOf(args.db);
   const root = logRootOf(args.root);
-  const bar = progressBar("indexing");
+  const bar = progressBar("indexing", "bytes");
   const indexer = await openIndexer({
     root,
     indexDir,

@@ -1,12 +1,29 @@
 import cliProgress from "cli-progress";
 
-/** A progress bar on stderr, only when stderr is a terminal: piped output stays clean. */
-export function progressBar(label: string): { update(done: number, total: number): void; stop(): void } {
-  if (!process.stderr.isTTY) return { update() {}, stop() {} };
+/** What a bar counts: bytes are shown as MB, anything else as whole counts with its name. */
+export type ProgressUnit = "bytes" | "runs" | "files";
+
+export interface ProgressBar {
+  update(done: number, total: number): void;
+  stop(): void;
+}
+
+/** A progress bar on `stream` (stderr), only when it is a terminal: piped output stays clean. */
+export function progressBar(
+  label: string,
+  unit: ProgressUnit = "bytes",
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+): ProgressBar {
+  if (!stream.isTTY) return { update() {}, stop() {} };
+  const bytes = unit === "bytes";
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {percentage}% | {value}/{total} MB`,
-      stream: process.stderr,
+      format: `${label} [{bar}] {percentage}% | {value}/{total} ${bytes ? "MB" : unit}`,
+      formatValue: (value, options, type) =>
+        bytes && (type === "value" || type === "total")
+          ? (value / 1e6).toFixed(1)
+          : cliProgress.Format.ValueFormat(value, options, type),
+      stream,
       hideCursor: true,
       clearOnComplete: true,
     },
@@ -15,13 +32,12 @@ export function progressBar(label: string): { update(done: number, total: number
   let started = false;
   return {
     update(done, total) {
-      const mb = (n: number) => Math.round(n / 1e6);
       if (!started) {
-        bar.start(Math.max(1, mb(total)), 0);
+        bar.start(Math.max(1, total), 0);
         started = true;
       }
-      bar.setTotal(Math.max(1, mb(total)));
-      bar.update(mb(done));
+      bar.setTotal(Math.max(1, total));
+      bar.update(done);
     },
     stop() {
       if (started) bar.stop();
