@@ -3,6 +3,36 @@ import { describe, expect, it } from "vitest";
 import { ledger, tempRoot } from "./test-support/cli.js";
 
 describe("ledger emit", () => {
+  it("--help lists every event type of the catalogue with the flags it takes", async () => {
+    const { defaultCatalogue, eventFields } = await import("@ledger/schema");
+    const help = ledger(["emit", "--help"]);
+    expect(help.code).toBe(0);
+    const catalogue = defaultCatalogue();
+    for (const type of catalogue.types()) {
+      const definition = catalogue.get(type);
+      if (!definition) continue;
+      const block = new RegExp(
+        `^  ${type.replace(".", "\\.")} v${definition.version}\n((?:      .*\n)+)`,
+        "m",
+      ).exec(help.stdout);
+      expect(block, type).not.toBeNull();
+      const flags = block?.[1] ?? "";
+      for (const field of eventFields(definition)) {
+        const flag = `--${field.name.replaceAll("_", "-")}=<${field.type}>`;
+        expect(flags, type).toContain(field.required ? ` ${flag}` : `[${flag}]`);
+      }
+    }
+    expect(help.stdout).toMatch(/--status=<succeeded\|failed\|cancelled>/);
+  });
+
+  it("names every missing field in a schema error", () => {
+    const r = ledger(["emit", "--event-type", "run.created", "--run-id", "r", "--root", tempRoot()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      "ledger: run.created v1: missing run_type, config, data_fingerprint [LEDGER_SCHEMA_INVALID]\n",
+    );
+  });
+
   it("cuts a truncatable field over the line limit with a marker, and refuses any other oversized event", () => {
     const root = tempRoot();
     const output_summary = { blob: "x".repeat(2_000_000) };

@@ -42,6 +42,22 @@ describe("core event types", () => {
     expect(result.summary).toMatch(/\(and \d+ more\)$/);
   });
 
+  it("names every missing field, each once, before the first other problem", () => {
+    const { run_type, config, data_fingerprint, ...bare } = validExamples["run.created"] as Record<
+      string,
+      unknown
+    >;
+    const result = validateEvent(bare);
+    if (result.ok) throw new Error("expected failure");
+    expect(result.summary).toBe("run.created v1: missing run_type, config, data_fingerprint");
+    expect(result.issues.map((i) => i.path)).toEqual(["/run_type", "/config", "/data_fingerprint"]);
+    const alsoWrong = validateEvent({ ...bare, config: {}, git: { commit: 1 } });
+    if (alsoWrong.ok) throw new Error("expected failure");
+    expect(alsoWrong.summary).toMatch(
+      /^run\.created v1: missing run_type, data_fingerprint, git\.branch, git\.dirty; \/git\/commit: /,
+    );
+  });
+
   it("names unknown types, missing types and bad versions", () => {
     const unknown = validateEvent({ ...validExamples["run.started"], event_type: "run.exploded" });
     expect(unknown).toMatchObject({ ok: false, unknownType: true });

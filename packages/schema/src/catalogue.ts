@@ -1,4 +1,5 @@
 import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
+import { ValueErrorType } from "@sinclair/typebox/errors";
 import {
   CatalogueError,
   SchemaValidationError,
@@ -28,7 +29,7 @@ interface Entry {
   check?: TypeCheck<EventDefinition["schema"]>;
 }
 
-/** How many issues a summary line names before it says "and N more". */
+/** How many issues besides missing fields a summary line names before it says "and N more". */
 const SUMMARY_ISSUES = 1;
 
 /**
@@ -132,8 +133,13 @@ export class EventCatalogue {
     entry.check ??= TypeCompiler.Compile(entry.definition.schema);
     if (entry.check.Check(value))
       return { ok: true, event: value as StoredEvent, definition: entry.definition };
-    const issues = [...entry.check.Errors(value)].map((e) => ({ path: e.path, message: e.message }));
-    return fail(issues, false, type, `${type} v${entry.definition.version}`);
+    const errors = [...entry.check.Errors(value)];
+    const missing = errors.filter((e) => e.type === ValueErrorType.ObjectRequiredProperty).map((e) => e.path);
+    // TypeBox reports a missing field twice, as missing and as not of its type: once is enough.
+    const issues = errors
+      .filter((e) => e.type === ValueErrorType.ObjectRequiredProperty || !missing.includes(e.path))
+      .map((e) => ({ path: e.path, message: e.message }));
+    return fail(issues, false, type, `${type} v${entry.definition.version}`, missing);
   }
 
   /** Like `validate`, but returns the event or throws a typed error. */
@@ -180,12 +186,17 @@ function fail(
   unknownType: boolean,
   eventType?: string,
   label?: string,
+  missing: readonly string[] = [],
 ): Extract<ValidationResult, { ok: false }> {
-  const shown = issues
-    .slice(0, SUMMARY_ISSUES)
-    .map((i) => (i.path ? `${i.path}: ${i.message}` : i.message))
-    .join("; ");
-  const more = issues.length > SUMMARY_ISSUES ? ` (and ${issues.length - SUMMARY_ISSUES} more)` : "";
+  // Every missing field is named, so one run of the command tells the user all they must add.
+  const others = issues.filter((i) => !missing.includes(i.path));
+  const shown = [
+    ...(missing.length > 0
+      ? [`missing ${missing.map((p) => p.slice(1).replaceAll("/", ".")).join(", ")}`]
+      : []),
+    ...others.slice(0, SUMMARY_ISSUES).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)),
+  ].join("; ");
+  const more = others.length > SUMMARY_ISSUES ? ` (and ${others.length - SUMMARY_ISSUES} more)` : "";
   const summary = `${label ? `${label}: ` : ""}${shown}${more}`;
   return eventType === undefined
     ? { ok: false, issues, summary, unknownType }

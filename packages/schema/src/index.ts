@@ -58,6 +58,7 @@ export { PhaseCompleted, PhaseStarted } from "./events/phase.js";
 export { BaselineCompleted, TrialRecorded } from "./events/results.js";
 export { GitProvenance, RunCompleted, RunCreated, RunStarted, RunStatus } from "./events/run.js";
 export { canonicalJson, catalogueJsonSchema, writeCatalogueSchema } from "./export-schema.js";
+export { type EventField, eventFields } from "./fields.js";
 export {
   assertSafeId,
   isSafeId,

@@ -13,7 +13,8 @@ export interface EmitArgs extends GlobalArgs {
 export const emitCommand: CommandModule<GlobalArgs, EmitArgs> = {
   command: "emit",
   describe: "append events: one from flags or --json, or NDJSON on stdin (all validated first)",
-  builder: (y) =>
+  // Async so the catalogue (TypeBox) loads only when emit runs, never for `ledger --help`.
+  builder: async (y) =>
     y
       .option("event-type", { type: "string", describe: "event type, e.g. run.created" })
       .option("run-id", { type: "string", describe: "run id (run-scoped types)" })
@@ -34,6 +35,7 @@ export const emitCommand: CommandModule<GlobalArgs, EmitArgs> = {
         "$0 emit --event-type run.created --run-id test-123 --run-type baseline --config '{}' --data-fingerprint test-fp",
         "",
       )
-      .example("cat events.ndjson | $0 emit", "a batch: nothing is written unless every line is valid"),
+      .example("cat events.ndjson | $0 emit", "a batch: nothing is written unless every line is valid")
+      .epilog((await import("../handlers/emit-help.js")).emitTypesHelp()),
   handler: async (args) => (await import("../handlers/emit.js")).emit(args),
 };
