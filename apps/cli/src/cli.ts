@@ -1,4 +1,7 @@
 import yargs from "yargs";
+// Bundled into bin.js at build time: yargs' own guess reads the package.json above the entry
+// module, which an ESM bin does not give it, and it printed "unknown".
+import pkg from "../package.json" with { type: "json" };
 import { commands } from "./commands/index.js";
 import { handleError, UsageError } from "./errors.js";
 
@@ -24,7 +27,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .recommendCommands()
     .help()
     .alias("h", "help")
-    .version()
+    .version(pkg.version)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((message, error) => {
       // yargs' own validation failures (a YError, or the string a `check` returned) are usage
