@@ -1,9 +1,13 @@
 import { ledgerPaths } from "@ledger/schema";
 import { LogWaker } from "@ledger/writer";
+import { IndexerOptionError } from "./errors.js";
 import { type DaemonHealth, writeHealth } from "./health.js";
 import { Indexer } from "./indexer.js";
 import type { IndexerOptions, IngestReport } from "./options.js";
 import { firstLine } from "./sql.js";
+
+/** The longest delay `setTimeout` keeps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export interface DaemonOptions extends IndexerOptions {
   /** Seconds between rounds when nothing wakes the daemon sooner (the seeds' default). @default 30 */
@@ -29,6 +33,7 @@ export interface DaemonOptions extends IndexerOptions {
  * stops the daemon. Resolves once stopped and the lock released.
  */
 export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
+  checkDaemonOptions(options);
   const watch = options.watch ?? true;
   const intervalMs = (options.intervalSeconds ?? 30) * 1000;
   const health: DaemonHealth = {
@@ -88,17 +93,38 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
   return health;
 }
 
+/**
+ * Refuses a wait that would spin (zero, negative, NaN) or that `setTimeout` cannot hold (over
+ * 2^31 - 1 ms, which it fires at once), before the indexer takes the lock.
+ */
+function checkDaemonOptions(options: DaemonOptions): void {
+  const waits: [string, number | undefined, number][] = [
+    ["intervalSeconds", options.intervalSeconds, 1000],
+    ["pollMs", options.pollMs, 1],
+  ];
+  for (const [name, value, msPerUnit] of waits) {
+    if (value !== undefined && !(value > 0 && value * msPerUnit <= MAX_TIMEOUT_MS)) {
+      throw new IndexerOptionError(
+        `${name} must be a number over 0 and at most ${MAX_TIMEOUT_MS / msPerUnit}, got ${value}`,
+      );
+    }
+  }
+  const debounce = options.debounceMs;
+  if (debounce !== undefined && !(debounce >= 0 && debounce <= MAX_TIMEOUT_MS)) {
+    throw new IndexerOptionError(`debounceMs must be 0 or more, got ${debounce}`);
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener on `signal` behind. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
   });
 }

@@ -6,6 +6,8 @@ export class LogWaker {
   #wake: (() => void) | undefined;
   /** An event that came while nobody was waiting: the next `wait()` returns at once. */
   #missed = false;
+  /** One listener per waker, removed by `close()`: a long-lived signal outlives many wakers. */
+  readonly #onAbort = () => this.#wake?.();
 
   constructor(
     dir: string,
@@ -17,7 +19,7 @@ export class LogWaker {
     } catch {
       // no file-system events here (or no folder yet): polling alone
     }
-    signal?.addEventListener("abort", () => this.#wake?.(), { once: true });
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   #notify(): void {
@@ -43,6 +45,7 @@ export class LogWaker {
   }
 
   close(): void {
+    this.signal?.removeEventListener("abort", this.#onAbort);
     for (const w of this.#watchers) w.close();
     this.#wake?.();
   }

@@ -9,6 +9,9 @@ export interface DaemonArgs extends GlobalArgs {
   json: boolean;
 }
 
+/** The longest wait `setTimeout` keeps (2^31 - 1 ms), in whole seconds. */
+const MAX_INTERVAL_S = 2_147_483;
+
 export const daemonCommand: CommandModule<GlobalArgs, DaemonArgs> = {
   command: "daemon",
   describe: "keep the index current as the log grows (SIGTERM or Ctrl-C to stop)",
@@ -30,6 +33,13 @@ export const daemonCommand: CommandModule<GlobalArgs, DaemonArgs> = {
         default: false,
         describe: "print the running daemon's health and exit",
       })
-      .option("json", { type: "boolean", default: false, describe: "with --health: as JSON" }),
+      .option("json", { type: "boolean", default: false, describe: "with --health: as JSON" })
+      // A string (not a throw) is yargs' way to report a usage error: exit 2. Zero or less would
+      // spin; over MAX_INTERVAL_S, setTimeout fires at once.
+      .check((a) =>
+        a.interval > 0 && a.interval <= MAX_INTERVAL_S
+          ? true
+          : `--interval must be seconds between rounds, over 0 and at most ${MAX_INTERVAL_S}, got ${Number.isNaN(a.interval) ? "no number" : a.interval}`,
+      ),
   handler: async (args) => (await import("../handlers/daemon.js")).daemon(args),
 };
