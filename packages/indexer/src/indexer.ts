@@ -512,7 +512,11 @@ export class Indexer {
     let pending: Promise<void> = Promise.resolve();
     const consumed = new Map<string, number>();
     for (const [file, point] of points.runs) consumed.set(file, point.bytes);
+    // Bytes read of the plain file being scanned: `report.bytes` counts a file once it is done,
+    // and progress would otherwise stand still through a single large part.
+    let inFile = 0;
     const send = () => {
+      const bytesDone = report.bytes + inFile;
       const full = batch;
       batch = new Batch(this.#catalogue);
       const previous = pending;
@@ -545,7 +549,7 @@ export class Indexer {
           report.quarantined += c.quarantined;
         }
         for (const f of full.files) consumed.set(f.file, Math.max(consumed.get(f.file) ?? 0, f.bytes));
-        this.#options.onProgress?.({ bytesDone: report.bytes, bytesTotal, events: report.events });
+        this.#options.onProgress?.({ bytesDone, bytesTotal, events: report.events });
       });
       // A failure surfaces at the next await of `pending`; keep it from being unhandled meanwhile.
       pending.catch(() => {});
@@ -581,6 +585,8 @@ export class Indexer {
       const meta = metaOf(file, size);
       batch.beginFile(meta, from);
       const between = async (at: number) => {
+        // A gzipped part's offsets count decompressed bytes, not the compressed bytes of the total.
+        if (!file.compressed) inFile = at - from;
         batch.advance(at);
         if (batch.bytes < batchBytes) return;
         await send();
@@ -602,6 +608,7 @@ export class Indexer {
         ? await scanGzip(file.path, from, options)
         : await scanPlain(file.path, from, options);
       batch.advance(end);
+      inFile = 0;
       report.bytes += file.compressed ? size : end - from;
     }
     await send();
