@@ -1,4 +1,4 @@
-import { copyFileSync, linkSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, linkSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 
@@ -82,7 +82,10 @@ export async function floorRounds(root: string, rounds: number, mode: "cold" | "
       await c.run("DETACH src");
     }
     const published = (db: Db) => join(work, `${db}.duckdb`);
-    for (const db of DBS) copyFileSync(join(root, "index", `${db}.duckdb`), published(db));
+    for (const db of DBS) {
+      copyFileSync(join(root, "index", `${db}.duckdb`), published(db));
+      chmodSync(published(db), 0o644); // published files are read-only; this copy is written
+    }
     const script = async (db: Db, r: number) => {
       const statements = ["BEGIN TRANSACTION"];
       for (const [table, , conflict] of WRITES[db]) {
