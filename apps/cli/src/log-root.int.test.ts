@@ -16,6 +16,9 @@ const READERS = [
   ["legacy", "status", "r-1", ...legacy],
   ["legacy", "source", "r-1", ...legacy],
   ["legacy", "compare", ...legacy],
+  ["doctor"],
+  ["query", "SELECT 1"],
+  ["retention", "--compress-after", "7d"],
 ];
 
 describe("a root with no log", () => {

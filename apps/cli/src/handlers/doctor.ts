@@ -1,13 +1,13 @@
 import { IndexQueryError, openIndexReader } from "@ledger/indexer";
-import { resolveRoot } from "@ledger/schema";
 import type { DoctorArgs } from "../commands/doctor.js";
 import { dim, green, out, red } from "../output/print.js";
 import { UserError } from "../user-error.js";
 import { retentionCheckpoints } from "./doctor-checkpoints.js";
+import { logRootOf } from "./log-root.js";
 import { type Check, indexChecks, indexWal, logFiles, permissions, tornTails } from "./doctor-checks.js";
 
 export async function doctor(args: DoctorArgs): Promise<void> {
-  const root = resolveRoot(args.root);
+  const root = logRootOf(args.root);
   const files = logFiles(root);
   const reader = openIndexReader({ root });
   let checks: Check[];

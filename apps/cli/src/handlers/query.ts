@@ -1,12 +1,12 @@
 import { openIndexReader } from "@ledger/indexer";
-import { resolveRoot } from "@ledger/schema";
 import type { QueryArgs } from "../commands/query.js";
 import { out, printJsonLines, printTable } from "../output/print.js";
+import { logRootOf } from "./log-root.js";
 
 export async function query(args: QueryArgs): Promise<void> {
   // The snapshot is opened read-only, so a write fails in DuckDB and never touches the index,
   // and index-only, so the SQL cannot read or write other files or reach the network either.
-  const reader = openIndexReader({ root: resolveRoot(args.root), indexOnly: true });
+  const reader = openIndexReader({ root: logRootOf(args.root), indexOnly: true });
   try {
     const rows = await reader.query(args.sql);
     if (args.json) return printJsonLines(rows);

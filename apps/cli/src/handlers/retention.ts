@@ -1,14 +1,14 @@
 import { openIndexer } from "@ledger/indexer";
-import { resolveRoot } from "@ledger/schema";
 import { applyRetention, planRetention } from "@ledger/writer";
 import type { RetentionArgs } from "../commands/retention.js";
 import { dim, out } from "../output/print.js";
 import { progressBar } from "../output/progress.js";
 import { parseDuration } from "../output/since.js";
 import { UserError } from "../user-error.js";
+import { logRootOf } from "./log-root.js";
 
 export async function retention(args: RetentionArgs): Promise<void> {
-  const root = resolveRoot(args.root);
+  const root = logRootOf(args.root);
   const compressAfterMs = args["compress-after"]
     ? parseDuration(args["compress-after"], "--compress-after")
     : undefined;
@@ -42,10 +42,8 @@ export async function retention(args: RetentionArgs): Promise<void> {
         await indexer.close();
       }
     }
-    const bar = progressBar("retention");
-    await applyRetention(root, plan, (done, total) => bar.update(done * 1e6, total * 1e6)).finally(() =>
-      bar.stop(),
-    );
+    const bar = progressBar("retention", "files");
+    await applyRetention(root, plan, (done, total) => bar.update(done, total)).finally(() => bar.stop());
   }
   if (args.json) return out(JSON.stringify(summary));
   const verb = args["dry-run"] ? "would" : "did";
