@@ -3,8 +3,8 @@ import type { DoctorArgs } from "../commands/doctor.js";
 import { dim, green, out, red } from "../output/print.js";
 import { UserError } from "../user-error.js";
 import { retentionCheckpoints } from "./doctor-checkpoints.js";
-import { logRootOf } from "./log-root.js";
 import { type Check, indexChecks, indexWal, logFiles, permissions, tornTails } from "./doctor-checks.js";
+import { logRootOf } from "./log-root.js";
 
 export async function doctor(args: DoctorArgs): Promise<void> {
   const root = logRootOf(args.root);
