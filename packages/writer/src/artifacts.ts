@@ -3,6 +3,7 @@ import { mkdir, open, realpath, rename, rm } from "node:fs/promises";
 import { dirname, extname, sep } from "node:path";
 import { InvalidIdentifierError, resolveInside, runArtifactsDir } from "@ledger/schema";
 import { createEmitter } from "./emitters.js";
+import { jsonlToParquet } from "./parquet.js";
 import type { Appended, Writer } from "./writer.js";
 
 export interface ArtifactOptions {
@@ -23,7 +24,10 @@ export interface RunDirectory {
     options?: ArtifactOptions,
   ): Promise<Appended>;
   writeJson(name: string, value: unknown, options?: ArtifactOptions): Promise<Appended>;
-  /** Writes rows as Parquet through DuckDB, which is loaded only when this is first called. */
+  /**
+   * Writes rows as Parquet through DuckDB, which is loaded only when this is first called.
+   * @throws DuckDBMissingError (`LEDGER_DUCKDB_MISSING`) when `@duckdb/node-api` is not installed
+   */
   writeParquet(
     name: string,
     rows: readonly Record<string, unknown>[],
@@ -79,16 +83,7 @@ export async function createRunDirectory(writer: Writer, runId: string): Promise
       const temp = `${file}.${process.pid}.rows.jsonl`;
       await atomicWrite(temp, Buffer.from(rows.map((r) => JSON.stringify(r)).join("\n")));
       try {
-        const { DuckDBInstance } = await import("@duckdb/node-api");
-        const db = await DuckDBInstance.create(":memory:");
-        const connection = await db.connect();
-        const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
-        await connection.run(
-          `COPY (SELECT * FROM read_json_auto(${sql(temp)}, format='newline_delimited')) TO ${sql(`${file}.tmp`)} (FORMAT parquet)`,
-        );
-        connection.closeSync();
-        db.closeSync();
-        await rename(`${file}.tmp`, file);
+        await jsonlToParquet(temp, file);
       } finally {
         await rm(temp, { force: true });
       }

@@ -40,3 +40,18 @@ export class InvalidCursorError extends LedgerError {
     super("LEDGER_INVALID_CURSOR", `invalid cursor: ${reason}`);
   }
 }
+
+/**
+ * Writing Parquet needs `@duckdb/node-api`, an optional peer dependency that is not installed
+ * (or whose native binding for this platform is missing). Nothing else in the writer needs it.
+ */
+export class DuckDBMissingError extends LedgerError {
+  constructor(cause: unknown) {
+    const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    super(
+      "LEDGER_DUCKDB_MISSING",
+      `writing Parquet needs the optional peer dependency @duckdb/node-api: install it beside @ledger/writer (${reason})`,
+      { cause },
+    );
+  }
+}

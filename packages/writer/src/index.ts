@@ -9,7 +9,13 @@ export {
   type RunCreatedExtra,
   type RunScope,
 } from "./emitters.js";
-export { DiskFullError, InvalidCursorError, WriteFailedError, WriterClosedError } from "./errors.js";
+export {
+  DiskFullError,
+  DuckDBMissingError,
+  InvalidCursorError,
+  WriteFailedError,
+  WriterClosedError,
+} from "./errors.js";
 export { FileLock } from "./file-lock.js";
 export { fsyncPathSync, nodeFs, type WriterFs } from "./fs-layer.js";
 export { type GitProvenance, gitProvenance } from "./git.js";
