@@ -19,6 +19,7 @@ export {
 export { FileLock } from "./file-lock.js";
 export { fsyncPathSync, nodeFs, type WriterFs } from "./fs-layer.js";
 export { type GitProvenance, gitProvenance } from "./git.js";
+export { type LineSink, LineSplitter } from "./line-splitter.js";
 export { type LogFile, listLogFiles } from "./log-files.js";
 export { LogWaker } from "./log-waker.js";
 export type { Durability, WriterOptions } from "./options.js";

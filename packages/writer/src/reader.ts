@@ -8,6 +8,7 @@ import {
   type StoredEvent,
 } from "@ledger/schema";
 import type { LogCursor } from "./cursor.js";
+import { LineSplitter } from "./line-splitter.js";
 import { type LogFile, listLogFiles, sizeOf } from "./log-files.js";
 import { LogWaker } from "./log-waker.js";
 import type { EventPosition } from "./writer.js";
@@ -131,7 +132,7 @@ export async function* followLog(options: FollowLogOptions): AsyncGenerator<LogR
  * hundred bytes that a writer has just put in the page cache: a direct read takes microseconds,
  * where a stream's open, read and close each wait their turn in the thread pool (behind the
  * writers' fdatasyncs in the same process) and made the tail latency of live delivery ten times
- * its median. Each chunk is a fresh buffer, since the line splitter keeps slices of it.
+ * its median.
  */
 function* appendedChunks(path: string, start: number): Generator<Buffer> {
   const fd = openSync(path, "r");
@@ -194,66 +195,57 @@ async function* readFile(
   } catch {
     return start;
   }
-  let pos = start; // offset of the first byte of `carry`
-  let carry: Buffer[] = [];
-  let carryLen = 0;
-  let oversized = false;
+  // The splitter calls back in the middle of a chunk, where a generator cannot yield: each
+  // chunk's lines and oversized lines wait here, in order, until the chunk is split.
+  const found: ({ text: string; offset: number; length: number } | { offset: number; length: number })[] = [];
+  const splitter = new LineSplitter(start, limit, {
+    line: (text, offset, length) => found.push({ text, offset, length }),
+    tooLarge: (offset, length) => found.push({ offset, length }),
+  });
+  let pos = start;
   try {
     for await (const chunk of raw) {
-      let from = 0;
-      for (let nl = chunk.indexOf(10, from); nl >= 0; nl = chunk.indexOf(10, from)) {
-        const piece = chunk.subarray(from, nl);
-        const length = carryLen + piece.length + 1;
-        if (oversized || length > limit) {
+      splitter.push(chunk, pos);
+      pos += chunk.length;
+      for (const line of found) {
+        const { offset, length } = line;
+        if (!("text" in line)) {
           o.onProblem?.({
             file: file.rel,
-            offset: pos,
+            offset,
             length,
             kind: "too-large",
             reason: `line is ${length} bytes, over the ${limit}-byte limit`,
           });
-        } else {
-          const line = carryLen === 0 ? piece : Buffer.concat([...carry, piece]);
-          const parsed = parseEventLine(line.toString("utf8"), parse);
-          if (!parsed.ok)
-            o.onProblem?.({ file: file.rel, offset: pos, length, kind: "invalid", reason: parsed.reason });
-          else if (filter(parsed.event))
-            yield { event: parsed.event, position: { file: file.rel, offset: pos, length } };
+          continue;
         }
-        pos += length;
-        carry = [];
-        carryLen = 0;
-        oversized = false;
-        from = nl + 1;
+        const parsed = parseEventLine(line.text, parse);
+        if (!parsed.ok)
+          o.onProblem?.({ file: file.rel, offset, length, kind: "invalid", reason: parsed.reason });
+        else if (filter(parsed.event))
+          yield { event: parsed.event, position: { file: file.rel, offset, length } };
       }
-      if (from < chunk.length) {
-        carryLen += chunk.length - from;
-        // Past the limit the line is only counted, never held: memory stays bounded.
-        if (carryLen > limit) {
-          oversized = true;
-          carry = [];
-        } else carry.push(chunk.subarray(from));
-      }
+      found.length = 0;
     }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return pos; // removed by retention mid-read
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return splitter.consumed; // removed by retention mid-read
     o.onProblem?.({
       file: file.rel,
-      offset: pos,
-      length: carryLen,
+      offset: splitter.consumed,
+      length: splitter.pending,
       kind: "invalid",
       reason: `unreadable: ${(error as Error).message}`,
     });
-    return pos;
+    return splitter.consumed;
   }
-  if (carryLen > 0 && final) {
+  if (splitter.pending > 0 && final) {
     o.onProblem?.({
       file: file.rel,
-      offset: pos,
-      length: carryLen,
+      offset: splitter.consumed,
+      length: splitter.pending,
       kind: "torn",
       reason: "no final newline (unfinished append)",
     });
   }
-  return pos;
+  return splitter.consumed;
 }

@@ -1,5 +1,5 @@
 import type { EventCatalogue } from "@ledger/schema";
-import type { LineSink } from "./line-splitter.js";
+import type { LineSink } from "@ledger/writer";
 
 /** A log file as a batch refers to it: its logical name and how far this batch reads it. */
 export interface BatchFile {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { createGunzip } from "node:zlib";
-import { type LineSink, LineSplitter } from "./line-splitter.js";
+import { type LineSink, LineSplitter } from "@ledger/writer";
 
 const CHUNK = 4 * 1024 * 1024;
 

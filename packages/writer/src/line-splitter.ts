@@ -9,11 +9,14 @@ export interface LineSink {
 /**
  * Cuts a byte stream into `\n`-terminated lines, in constant memory: a line longer than the
  * limit is skipped rather than gathered. Bytes after the last newline are an unfinished append
- * and are not emitted; `consumed` stays at the end of the last complete line.
+ * and are not emitted; `consumed` stays at the end of the last complete line. Each chunk's bytes
+ * are copied if kept, so a reader may reuse its buffer for the next chunk.
  */
 export class LineSplitter {
   /** Offset just past the last complete line seen. */
   consumed: number;
+  /** Offset just past the last byte pushed. */
+  #end: number;
   #carry: Buffer[] = [];
   #carryLen = 0;
   #carryStart = 0;
@@ -27,15 +30,24 @@ export class LineSplitter {
     private readonly emitFrom = start,
   ) {
     this.consumed = start;
+    this.#end = start;
   }
 
+  /** Bytes pushed after the last complete line: an unfinished append, or one still arriving. */
+  get pending(): number {
+    return this.#end - this.consumed;
+  }
+
+  /** `chunkStart`: the stream offset of the chunk's first byte, just past the previous chunk. */
   push(chunk: Buffer, chunkStart: number): void {
+    this.#end = chunkStart + chunk.length;
     let s = 0;
     for (let nl = chunk.indexOf(10, s); nl !== -1; nl = chunk.indexOf(10, s)) {
       const end = chunkStart + nl + 1;
       if (this.#skipping) {
         this.#emitTooLarge(this.#carryStart, end - this.#carryStart);
         this.#skipping = false;
+        this.#carryLen = 0;
       } else if (this.#carryLen > 0) {
         const length = this.#carryLen + nl + 1;
         if (length > this.maxLineBytes) this.#emitTooLarge(this.#carryStart, length);
@@ -61,7 +73,7 @@ export class LineSplitter {
       this.#skipping = true;
       this.#carry = [];
     } else {
-      this.#carry.push(Buffer.from(chunk.subarray(s))); // the chunk's buffer is reused by the reader
+      this.#carry.push(Buffer.from(chunk.subarray(s))); // a reader may reuse the chunk's buffer
     }
   }
 
