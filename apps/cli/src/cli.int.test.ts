@@ -110,7 +110,7 @@ describe("ledger", () => {
     expect(write.code).toBe(1);
     expect(write.stderr).toMatch(/read-only/);
     expect(ledger(["query", "SELECT count(*) AS n FROM runs_d", "--json", "--root", root]).stdout).toBe(
-      '{"n":"1"}\n',
+      '{"n":1}\n',
     );
     expect(ledger(["rebuild-index", "--db", "/tmp/x.duckdb", "--root", root]).stderr).toMatch(
       /--db must end in runs\.duckdb/,
@@ -181,7 +181,7 @@ describe("ledger", () => {
 
   it("legacy backfill then compare: parity holds, and each subcommand answers by the cutover", async () => {
     const root = tempRoot();
-    const { generateLegacyDb } = await import("@ledger/legacy-adapter");
+    const { generateLegacyDb } = await import("@ledger/legacy-adapter/test-support");
     const legacyDb = `${root}/legacy.duckdb`;
     await generateLegacyDb({ path: legacyDb, runs: 120, cutover: new Date("2026-03-01T00:00:00Z") });
     const flags = ["--legacy-db", legacyDb, "--cutover", "2026-03-01T00:00:00Z", "--root", root];
@@ -270,7 +270,7 @@ describe("ledger", () => {
     expect(runs.sort()).toEqual(["ancient", "month-old", "today"]);
     expect(
       ledger(["query", "SELECT count(*) AS n FROM archived_events", "--json", "--root", root]).stdout,
-    ).toBe('{"n":"3"}\n');
+    ).toBe('{"n":3}\n');
     expect(ledger(["doctor", "--root", root]).code).toBe(0);
     expect(ledger(["retention", "--root", root]).code).toBe(2);
   });

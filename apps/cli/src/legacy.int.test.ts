@@ -4,7 +4,7 @@ import { ledger, tempRoot } from "./test-support/cli.js";
 describe("ledger legacy", () => {
   it("compare says a run missing from the index is missing, rather than print one of its values", async () => {
     const root = tempRoot();
-    const { generateLegacyDb } = await import("@ledger/legacy-adapter");
+    const { generateLegacyDb } = await import("@ledger/legacy-adapter/test-support");
     const legacyDb = `${root}/legacy.duckdb`;
     await generateLegacyDb({ path: legacyDb, runs: 40, cutover: new Date("2026-03-01T00:00:00Z") });
     ledger(["emit", "--event-type", "run.started", "--run-id", "new-run", "--root", root]);

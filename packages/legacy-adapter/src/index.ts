@@ -11,6 +11,5 @@ export {
   type Source,
 } from "./dual-mode.js";
 export { LegacyDatabaseError, LegacyLayoutError } from "./errors.js";
-export { generateLegacyDb, type LegacyFixtureOptions } from "./fixture.js";
 export { defaultLegacyLayout, type LegacyLayout } from "./layout.js";
 export { legacyEventId } from "./legacy-ids.js";

@@ -7,8 +7,8 @@ import { openWriter } from "@ledger/writer";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { backfill } from "./backfill.js";
 import { type DualMode, type DualModeOptions, openDualMode } from "./dual-mode.js";
-import { generateLegacyDb } from "./fixture.js";
 import { defaultLegacyLayout } from "./layout.js";
+import { generateLegacyDb } from "./test-support/legacy-db.js";
 
 const cutover = new Date(Date.UTC(2026, 2, 1));
 const DAY = 86_400_000;

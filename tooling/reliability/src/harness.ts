@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** How hard a run pushes: `ci` fits the 10-minute budget, `soak` runs longer. */
@@ -57,6 +58,28 @@ export function child(script: string, args: string[]) {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `ledger serve` from the build on a free loopback port, as an operator starts it. `base` resolves
+ * to its address once it prints it, and rejects if it exits first.
+ */
+export function serveLedger(root: string, args: string[] = []) {
+  const proc = spawn(
+    process.execPath,
+    [join(repoRoot, "apps/cli/dist/bin.js"), "serve", "--port", "0", "--root", root, ...args],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const base = new Promise<string>((resolve, reject) => {
+    let out = "";
+    proc.stdout!.setEncoding("utf8").on("data", (t: string) => {
+      out += t;
+      const port = /http:\/\/[^ ]+:(\d+)\//.exec(out)?.[1];
+      if (port) resolve(`http://127.0.0.1:${port}`);
+    });
+    proc.on("exit", (code) => reject(new Error(`ledger serve exited (${code}) before listening`)));
+  });
+  return { proc, base };
+}
 
 /** Peak resident memory of a finished or running process, from /proc (MB), or NaN. */
 export function peakRssMB(pid: number | undefined): number {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openIndexer, openIndexReader } from "@ledger/indexer";
 // The indexer's own test workload: realistic runs with the seeds' phases and trials.
-import { backtestEvents, writeLog } from "../../../../packages/indexer/src/test-support/workload.js";
+import { backtestEvents, writeLog } from "@ledger/indexer/test-support";
 import { latencyRow, median, timeEach } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
 import { floorRounds } from "./round-floor.js";

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openIndexer } from "@ledger/indexer";
-import { generateLegacyDb, openDualMode } from "@ledger/legacy-adapter";
-import { writeLog } from "../../../../packages/indexer/src/test-support/workload.js";
+import { writeLog } from "@ledger/indexer/test-support";
+import { openDualMode } from "@ledger/legacy-adapter";
+import { generateLegacyDb } from "@ledger/legacy-adapter/test-support";
 import { latencyRow, timeEach } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
 

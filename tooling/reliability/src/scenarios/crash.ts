@@ -2,10 +2,10 @@ import { linkSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { INDEX_DATABASES, openIndexer, openIndexReader } from "@ledger/indexer";
+// The indexer's own test digest: every projected table, row by row.
+import { indexDigest } from "@ledger/indexer/test-support";
 import { validateEvent } from "@ledger/schema";
 import { readLog } from "@ledger/writer";
-// The indexer's own test digest: every projected table, row by row.
-import { indexDigest } from "../../../../packages/indexer/src/test-support/index-digest.js";
 import { child, type Outcome, type Scale, sleep, tempDir } from "../harness.js";
 
 const WRITER = "packages/writer/src/test-support/append-child.ts";

@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { indexLag, openIndexReader } from "@ledger/indexer";
 import { readLog } from "@ledger/writer";
-import { child, type Outcome, peakRssMB, repoRoot, type Scale, sleep, tempDir } from "../harness.js";
+import { child, type Outcome, peakRssMB, type Scale, serveLedger, sleep, tempDir } from "../harness.js";
 
 const WRITER = "packages/writer/src/test-support/append-child.ts";
 const DAEMON = "packages/indexer/src/test-support/daemon-child.ts";
@@ -18,24 +18,17 @@ export async function loadScenario(scale: Scale): Promise<Outcome> {
   const dir = tempDir("load");
   const root = dir.path;
   try {
+    // `ledger serve` refuses a root with no log, and it starts before the writer's first append.
+    mkdirSync(join(root, "events"), { mode: 0o700 });
     const daemon = child(DAEMON, [root]);
-    const server = spawn(
-      process.execPath,
-      [join(repoRoot, "apps/cli/dist/bin.js"), "serve", "--port", "0", "--root", root],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let serverOut = "";
-    server.stdout!.setEncoding("utf8").on("data", (t: string) => {
-      serverOut += t;
-    });
+    const server = serveLedger(root);
     const writer = child(WRITER, [root, "load-run", "0", "256", "fsync"]);
-    while (!/http:\/\/[^ ]+:(\d+)\//.test(serverOut)) await sleep(20);
-    const port = /http:\/\/[^ ]+:(\d+)\//.exec(serverOut)![1];
+    const base = await server.base;
     const sse = new AbortController();
     let sseEvents = 0;
     const client = (async () => {
       try {
-        const r = await fetch(`http://127.0.0.1:${port}/runs/load-run/events?stream=true`, {
+        const r = await fetch(`${base}/runs/load-run/events?stream=true`, {
           signal: sse.signal,
         });
         const reader = r.body!.getReader();
@@ -56,7 +49,7 @@ export async function loadScenario(scale: Scale): Promise<Outcome> {
     const peaks = {
       writer: peakRssMB(writer.proc.pid),
       daemon: peakRssMB(daemon.proc.pid),
-      server: peakRssMB(server.pid),
+      server: peakRssMB(server.proc.pid),
     };
     writer.proc.kill("SIGTERM");
     await writer.exited;
@@ -75,7 +68,7 @@ export async function loadScenario(scale: Scale): Promise<Outcome> {
     }
     sse.abort();
     await client;
-    server.kill("SIGTERM");
+    server.proc.kill("SIGTERM");
     daemon.proc.kill("SIGTERM");
     await daemon.exited;
     // One writer process acknowledges in id order (monotonic ULIDs) and its lines land in the

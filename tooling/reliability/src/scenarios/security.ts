@@ -1,11 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, statSync, symlinkSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { openIndexer } from "@ledger/indexer";
 import { isSafeId, isSafeRelativePath } from "@ledger/schema";
 import { createRunDirectory, openWriter } from "@ledger/writer";
-import { type Outcome, repoRoot, type Scale, tempDir } from "../harness.js";
+import { type Outcome, repoRoot, type Scale, serveLedger, tempDir } from "../harness.js";
 
 const TRAVERSAL = [
   "../etc",
@@ -111,10 +110,8 @@ export async function securityScenario(_scale: Scale): Promise<Outcome> {
       if (byStatus.stdout.trim() !== "" || byType.stdout.trim() !== "") reachedSql++;
     }
     const intact = cli(["runs", "--json"]).stdout.includes("sec-run");
-    const { createLedgerServer } = await import("../../../../apps/cli/src/server/server.js");
-    const server = createLedgerServer({ root, token: "t0ken" });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const server = serveLedger(root, ["--token", "t0ken"]);
+    const base = await server.base;
     let httpLeaks = 0;
     const attempts: Record<string, string>[] = [
       {},
@@ -134,7 +131,7 @@ export async function securityScenario(_scale: Scale): Promise<Outcome> {
       const body = (await r.json()) as { runs?: unknown[] };
       if (r.status === 200 && (body.runs?.length ?? 0) > 0) reachedSql++;
     }
-    server.close();
+    server.proc.kill("SIGTERM");
     const modes = readdirSync(join(root, "events"), { recursive: true, encoding: "utf8" })
       .map((p) => join(root, "events", p))
       .filter((p) => !p.includes("_schema"))
