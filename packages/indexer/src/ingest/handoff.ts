@@ -1,8 +1,18 @@
 import * as fs from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { IndexCheckError } from "../errors.js";
-import type { IndexDatabase } from "../projections/define.js";
+import { databaseOf, type IndexDatabase, type Projection } from "../projections/define.js";
 import { sqlIdent, sqlString } from "../sql.js";
+
+/** Each other database with the event types it projects: what `handoff_pointers` keeps. */
+export function handoffPairs(projections: readonly Projection[]): [IndexDatabase, string][] {
+  const pairs = new Set<string>();
+  for (const p of projections) {
+    const db = databaseOf(p);
+    if (db !== "runs") for (const type of p.eventTypes) pairs.add(`${db}\n${type}`);
+  }
+  return [...pairs].sort().map((pair) => pair.split("\n") as [IndexDatabase, string]);
+}
 
 /** One line to read again, by its position in the log. */
 export interface HandoffLine {

@@ -1,4 +1,4 @@
-import { ProjectionError } from "../errors.js";
+import { IndexCheckError, ProjectionError } from "../errors.js";
 
 /** The three index files: `index/runs.duckdb`, `index/catalog.duckdb`, `index/alerts.duckdb`. */
 export type IndexDatabase = "runs" | "catalog" | "alerts";
@@ -50,4 +50,18 @@ export function defineProjection(projection: Projection): Projection {
 /** The database a projection lives in, with the default applied. */
 export function databaseOf(projection: Projection): IndexDatabase {
   return projection.database ?? "runs";
+}
+
+/** The projections that live in `db`. */
+export function projectionsIn(projections: readonly Projection[], db: IndexDatabase): Projection[] {
+  return projections.filter((p) => databaseOf(p) === db);
+}
+
+/** Refuses two projections of one indexer with the same name (errors name projections). */
+export function checkProjectionNames(projections: readonly Projection[]): void {
+  const names = new Set<string>();
+  for (const p of projections) {
+    if (names.has(p.name)) throw new IndexCheckError(`two projections are named ${p.name}`);
+    names.add(p.name);
+  }
 }
