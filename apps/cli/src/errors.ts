@@ -19,12 +19,26 @@ export function handleError(error: unknown): number {
     return EXIT_USAGE;
   }
   if (isLedgerError(error)) {
-    process.stderr.write(`ledger: ${oneLine(error.message)} [${error.code}]\n`);
+    process.stderr.write(`ledger: ${oneLine(describeError(error))} [${error.code}]\n`);
     return EXIT_USER;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`ledger: internal error (this is a bug)\n${stack}\n`);
   return EXIT_BUG;
+}
+
+/**
+ * What the CLI adds to a package's error, by its code: the command that helps, in the CLI's own
+ * words. Packages are used without the CLI too, so their messages name no command or flag.
+ */
+const NEXT_STEPS: Record<string, string> = {
+  LEDGER_INDEX_MISSING: "run `ledger rebuild-index` or start the daemon",
+};
+
+/** A typed ledger error's message as the CLI words it: the package's message and the next step. */
+export function describeError(error: Error & { code: string }): string {
+  const next = NEXT_STEPS[error.code];
+  return next === undefined ? error.message : `${error.message}: ${next}`;
 }
 
 /**

@@ -8,10 +8,15 @@ export class IndexerLockedError extends LedgerError {
   }
 }
 
-/** No index has been published yet under this root. */
+/**
+ * No index has been published yet under this root: an indexer has not finished a round there.
+ * `path` is where the index was looked for.
+ */
 export class IndexMissingError extends LedgerError {
+  readonly path: string;
   constructor(path: string) {
-    super("LEDGER_INDEX_MISSING", `no index at ${path}: run \`ledger rebuild-index\` or start the daemon`);
+    super("LEDGER_INDEX_MISSING", `no index at ${path}`);
+    this.path = path;
   }
 }
 

@@ -155,7 +155,7 @@ export class Indexer {
     this.#lastSizes = undefined;
     if (options.sinceDate !== undefined) {
       if (!isDay(options.sinceDate))
-        throw new IndexCheckError(`--since-date must be YYYY-MM-DD, got "${options.sinceDate}"`);
+        throw new IndexCheckError(`sinceDate must be YYYY-MM-DD, got "${options.sinceDate}"`);
       const attached = await this.#attachOrRebuild();
       if ("rebuilt" in attached) return attached.rebuilt;
       for (const db of INDEX_DATABASES) await forgetSince(this.#connection, db, options.sinceDate);
