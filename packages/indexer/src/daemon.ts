@@ -10,7 +10,10 @@ import { firstLine } from "./sql.js";
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export interface DaemonOptions extends IndexerOptions {
-  /** Seconds between rounds when nothing wakes the daemon sooner (the seeds' default). @default 30 */
+  /**
+   * Seconds between rounds when nothing wakes the daemon sooner. @default 30, the interval of
+   * ledger's original design notes
+   */
   intervalSeconds?: number;
   /**
    * Wake on file-system events under `events/`, and poll sizes every `pollMs` in case one is

@@ -40,7 +40,8 @@ export type ArtifactFields = Pick<
 >;
 
 /**
- * Typed emitters for every core event type, named as the seeds' backtest code calls them.
+ * Typed emitters for every core event type (`emitRunCreated`, `emitPhaseStarted`, ...), named as
+ * the backtest code in ledger's original design notes calls them.
  * The writer fills ids, timestamps and per-run `seq`.
  */
 export function createEmitter(writer: Writer, options: EmitterOptions = {}) {

@@ -1,6 +1,6 @@
 import { createEmitter, createRunDirectory, type Writer } from "@ledger/writer";
 
-/** The seeds' phase plan for one backtest. */
+/** The phase plan of one backtest, from ledger's original design notes. */
 export const PHASES = ["coverage", "slice", "load", "execute", "store", "aggregate"] as const;
 
 export interface SimulateOptions {

@@ -5,7 +5,7 @@ import { dim, out } from "../output/print.js";
 import { parseSince } from "../output/since.js";
 import { logRootOf } from "./log-root.js";
 
-/** A short human summary of an event's own fields, as in the seeds' example. */
+/** A short human summary of an event's own fields, as in the example of ledger's original design notes. */
 function summarise(event: StoredEvent): string {
   const e = event as StoredEvent & Record<string, unknown>;
   switch (event.event_type) {
@@ -40,7 +40,7 @@ export async function events(args: EventsArgs): Promise<void> {
     root,
     ...(args.run !== undefined ? { runId: args.run } : {}),
     ...(args.kind !== undefined ? { types: args.kind } : {}),
-    // Partitions are by the day of the append: days before `--since` cannot hold later events.
+    // Partitions are by each event's own UTC day: a day before `--since` holds no event at or after it.
     ...(sinceMs !== undefined ? { fromDay: utcDay(sinceMs) } : {}),
     signal: controller.signal,
     onProblem: (p: { file: string; offset: number; reason: string }) =>

@@ -32,7 +32,7 @@ export const artifactsCatalog = defineProjection({
 const earlier = (column: "created_ms" | "completed_ms") => earlierThanStored("run_pointers", column);
 
 /**
- * Light metadata per run, as the seeds' `catalog.duckdb` holds: where its events start in the
+ * Light metadata per run, the run pointers of `catalog.duckdb`: where its events start in the
  * log, where its artifacts live, and the artifact paths its completion listed. Each value comes
  * from the earliest `run.created` / `run.completed`, whatever order they are indexed in.
  */

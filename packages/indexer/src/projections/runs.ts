@@ -191,7 +191,7 @@ export const baselineResults = defineProjection({
   ],
 });
 
-/** The seeds' views: latest runs with their status, and per-run phase totals. */
+/** The views: `latest_runs` (each run with its status) and `run_phase_summary` (per-run phase totals). */
 export const runViews = defineProjection({
   name: "run_views",
   eventTypes: [],

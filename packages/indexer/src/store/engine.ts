@@ -6,9 +6,9 @@ import type { IndexDatabase } from "../projections/define.js";
 import { traceConnection } from "../trace.js";
 
 /**
- * The storage format new index files are written in. DuckDB's default (v0.10.2) rewrites the
- * metadata of every row group of a changed table at each checkpoint, so a round's checkpoint
- * grew with the index (48–84 ms on 1M events); from v1.4.0 unchanged row groups keep theirs
+ * The storage format new index files are written in. In DuckDB's default (v0.10.2) each
+ * checkpoint rewrites the metadata of every row group of a changed table, so a round's checkpoint
+ * grows with the index (48–84 ms on 1M events); in v1.4.0 unchanged row groups keep theirs
  * (about 23 ms). Readers need DuckDB 1.4 or later to open the index.
  */
 const STORAGE_VERSION = "v1.4.0";

@@ -19,8 +19,9 @@ export interface WorkloadOptions {
 type Event = Record<string, unknown> & { event_type: string; timestamp_ms: number };
 
 /**
- * Events of realistic backtest runs, in the order a job emits them: created, started, the seeds'
- * six phases with trials recorded during `execute`, then completed (some fail).
+ * Events of realistic backtest runs, in the order a job emits them: created, started, the six
+ * phases of ledger's original design notes with trials recorded during `execute`, then
+ * completed (some fail).
  */
 export function* backtestEvents(options: WorkloadOptions): Generator<Event> {
   const nextId = createEventIdFactory();
