@@ -30,7 +30,23 @@ export {
   runViews,
   trialResults,
 } from "./projections/runs.js";
-export { IndexReader, type IndexReaderOptions, openIndexReader, type Row } from "./reader.js";
+export { type IndexHealth, indexHealth } from "./read/health.js";
+export { indexSql } from "./read/index-sql.js";
+export { RUN_STATUSES, type RunFilter, runFilterSql } from "./read/run-filter.js";
+export {
+  type ArtifactEntry,
+  listRuns,
+  type PhaseTiming,
+  type RunDetail,
+  type RunListItem,
+  type RunSummary,
+  runDetail,
+  runStart,
+  runTrials,
+  type TrialRow,
+} from "./read/runs.js";
+export type { Row } from "./read/typed-rows.js";
+export { IndexReader, type IndexReaderOptions, openIndexReader } from "./reader.js";
 export {
   listCheckpoints,
   newestCheckpoint,

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import { createGunzip } from "node:zlib";
 import { ledgerPaths } from "@ledger/schema";
 import { type LogFile, listLogFiles } from "@ledger/writer";
 import type { IndexReader } from "./reader.js";
@@ -11,6 +12,7 @@ export interface IndexLag {
 }
 
 const COUNT_LIMIT = 64 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
 
 /** Lag of `files` given what has been consumed of each (by logical name). */
 export function measureLag(files: LogFile[], consumedOf: (file: string) => number | undefined): IndexLag {
@@ -27,17 +29,54 @@ export function measureLag(files: LogFile[], consumedOf: (file: string) => numbe
   }
   if (bytes > COUNT_LIMIT) return { bytes, events: Math.round(bytes / 300) };
   let events = 0;
-  for (const r of ranges) {
-    const buf = Buffer.alloc(r.to - r.from);
-    const fd = fs.openSync(r.path, "r");
-    try {
-      fs.readSync(fd, buf, 0, buf.length, r.from);
-    } finally {
-      fs.closeSync(fd);
-    }
-    for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) events++;
-  }
+  for (const r of ranges) events += countPlainLines(r.path, r.from, r.to);
   return { bytes, events };
+}
+
+/** Complete lines (newlines) in bytes [from, to) of a plain part, read in chunks. */
+export function countPlainLines(path: string, from: number, to: number): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0; // deleted by retention meanwhile
+    throw error;
+  }
+  const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, to - from)));
+  let lines = 0;
+  try {
+    for (let pos = from; pos < to; ) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, to - pos), pos);
+      if (n === 0) break;
+      lines += newlines(buf.subarray(0, n));
+      pos += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return lines;
+}
+
+/** Complete lines in a whole part, plain or gzipped. */
+export async function countLines(file: LogFile, upTo = Number.POSITIVE_INFINITY): Promise<number> {
+  if (!file.compressed) {
+    const size = fs.statSync(file.path, { throwIfNoEntry: false })?.size ?? 0;
+    return countPlainLines(file.path, 0, Math.min(size, upTo));
+  }
+  let lines = 0;
+  try {
+    for await (const chunk of fs.createReadStream(file.path).pipe(createGunzip()) as AsyncIterable<Buffer>)
+      lines += newlines(chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  return lines;
+}
+
+function newlines(buf: Buffer): number {
+  let n = 0;
+  for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+  return n;
 }
 
 /** What the published index lacks of the log under `root`, as a reader sees it. */

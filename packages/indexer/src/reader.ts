@@ -4,6 +4,7 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb
 import { ledgerPaths } from "@ledger/schema";
 import { IndexMissingError, IndexQueryError } from "./errors.js";
 import type { IndexDatabase } from "./projections/define.js";
+import { type Row, typedRows } from "./read/typed-rows.js";
 import { firstLine, sqlString } from "./sql.js";
 
 export interface IndexReaderOptions {
@@ -19,8 +20,8 @@ export interface IndexReaderOptions {
   indexOnly?: boolean;
 }
 
-/** JSON-friendly row: BIGINTs become numbers or strings, timestamps ISO strings. */
-export type Row = Record<string, unknown>;
+/** Bound parameters: a list for `$1`, `$2`, … or `?`; an object for `$name`. */
+type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
 interface Snapshot {
   inode: number;
@@ -47,15 +48,34 @@ export class IndexReader {
 
   /** Whether an index has been published. */
   exists(): boolean {
-    return fs.existsSync(join(this.#dir, "runs.duckdb"));
+    return this.has("runs");
   }
 
-  /** Runs `sql` with bound `params` (`$1`, `$2`, … or `?`). */
-  async query(sql: string, params: DuckDBValue[] = []): Promise<Row[]> {
+  /** Whether `database` has been published (catalog and alerts appear with their first events). */
+  has(database: IndexDatabase): boolean {
+    return fs.existsSync(join(this.#dir, `${database}.duckdb`));
+  }
+
+  /**
+   * Runs `sql` with bound `params` (`$1`, `$2`, … or `?` from a list; `$name` from an object).
+   * Rows come typed by their columns (see `Row`): what the read model and `--json` output use.
+   */
+  async rows(sql: string, params: Params = []): Promise<Row[]> {
+    return typedRows(await this.#run(sql, params));
+  }
+
+  /**
+   * Like `rows`, in DuckDB's own JSON form: 64-bit integers as strings, JSON columns as their
+   * text, timestamps as `YYYY-MM-DD HH:MM:SS.mmm`.
+   */
+  async query(sql: string, params: Params = []): Promise<Record<string, unknown>[]> {
+    return (await this.#run(sql, params)).getRowObjectsJson();
+  }
+
+  async #run(sql: string, params: Params) {
     const connection = await this.#current();
     try {
-      const reader = await connection.runAndReadAll(sql, params);
-      return reader.getRowObjectsJson() as Row[];
+      return await connection.runAndReadAll(sql, params);
     } catch (error) {
       throw new IndexQueryError(firstLine(error), { cause: error });
     }
@@ -67,7 +87,7 @@ export class IndexReader {
    */
   async checkpoints(database: IndexDatabase = "runs"): Promise<Map<string, number>> {
     const map = new Map<string, number>();
-    if (!this.exists() || !fs.existsSync(join(this.#dir, `${database}.duckdb`))) return map;
+    if (!this.exists() || !this.has(database)) return map;
     const table = database === "runs" ? "ingest_checkpoints" : `${database}.ingest_checkpoints`;
     for (const row of await this.query(`SELECT file, bytes FROM ${table}`)) {
       map.set(String(row.file), Number(row.bytes));

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { firstLine, sqlString } from "@ledger/schema";
 import { LegacyDatabaseError } from "./errors.js";
 
 /**
@@ -7,13 +8,8 @@ import { LegacyDatabaseError } from "./errors.js";
  */
 export async function attachLegacy(connection: DuckDBConnection, path: string): Promise<void> {
   try {
-    await connection.run(`ATTACH '${path.replaceAll("'", "''")}' AS legacy (READ_ONLY)`);
+    await connection.run(`ATTACH ${sqlString(path)} AS legacy (READ_ONLY)`);
   } catch (error) {
-    throw new LegacyDatabaseError(
-      `cannot open the legacy database: ${(error as Error).message.split("\n")[0]}`,
-      {
-        cause: error,
-      },
-    );
+    throw new LegacyDatabaseError(`cannot open the legacy database: ${firstLine(error)}`, { cause: error });
   }
 }

@@ -2,8 +2,9 @@ import { type DuckDBConnection, DuckDBInstance, listValue } from "@duckdb/node-a
 import { assertSafeId } from "@ledger/schema";
 import { type EventInputLike, openWriter, readLog } from "@ledger/writer";
 import { attachLegacy } from "./attach-legacy.js";
-import { defaultLegacyLayout, ident, type LegacyLayout, STATUS_SQL, tableRef } from "./layout.js";
+import { defaultLegacyLayout, type LegacyLayout } from "./layout.js";
 import { legacyEventId } from "./legacy-ids.js";
+import { legacySql } from "./legacy-sql.js";
 
 export interface BackfillOptions {
   legacyDb: string;
@@ -59,13 +60,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   const writer = await openWriter({ root: options.root });
   try {
     await attachLegacy(c, options.legacyDb);
-    const r = layout.runs.columns;
-    const runsSql = `SELECT ${ident(r.run_id)}::VARCHAR AS run_id, ${ident(r.run_type)}::VARCHAR AS run_type,
-        ${STATUS_SQL(ident(r.status))} AS status, epoch_ms(${ident(r.created_at)}::TIMESTAMP) AS created_ms,
-        epoch_ms(${ident(r.started_at)}::TIMESTAMP) AS started_ms, epoch_ms(${ident(r.completed_at)}::TIMESTAMP) AS completed_ms,
-        ${ident(r.config)}::VARCHAR AS config, ${ident(r.data_fingerprint)}::VARCHAR AS data_fingerprint,
-        ${ident(r.exit_code)}::INTEGER AS exit_code
-      FROM ${tableRef(layout.runs.table)} WHERE ${ident(r.created_at)} < epoch_ms($cutover::BIGINT)`;
+    const runsSql = `SELECT * FROM (${legacySql(layout).runs}) WHERE created_ms < $cutover::BIGINT`;
     const total = await c.runAndReadAll(`SELECT count(*) FROM (${runsSql})`, { cutover: cutoverMs });
     report.runsTotal = Number(total.getRows()[0]?.[0] ?? 0);
     const batch = options.batchRuns ?? 500;
@@ -122,32 +117,16 @@ async function childRows(
     byRun.set(id, entry);
     return entry;
   };
-  const p = layout.phases.columns;
-  const phases = await c.runAndReadAll(
-    `SELECT ${ident(p.run_id)}::VARCHAR AS run_id, ${ident(p.phase)}::VARCHAR AS phase, ${ident(p.phase_order)}::INTEGER AS phase_order,
-            epoch_ms(${ident(p.started_at)}::TIMESTAMP) AS started_ms, epoch_ms(${ident(p.completed_at)}::TIMESTAMP) AS completed_ms,
-            ${ident(p.duration_ms)}::DOUBLE AS duration_ms
-     FROM ${tableRef(layout.phases.table)} WHERE ${ident(p.run_id)} IN (SELECT unnest($ids))`,
-    { ids: listValue(runIds) },
-  );
+  const sql = legacySql(layout);
+  const ofRuns = (select: string) =>
+    c.runAndReadAll(`SELECT * FROM (${select}) WHERE run_id IN (SELECT unnest($ids))`, {
+      ids: listValue(runIds),
+    });
+  const phases = await ofRuns(sql.phases);
   for (const row of phases.getRowObjectsJson() as Row[]) get(String(row.run_id)).phases.push(row);
-  const t = layout.trials;
-  const trials = await c.runAndReadAll(
-    `SELECT ${ident(t.columns.run_id)}::VARCHAR AS run_id, ${ident(t.columns.trial_id)}::VARCHAR AS trial_id,
-            ${ident(t.columns.params)}::VARCHAR AS params, epoch_ms(${ident(t.columns.recorded_at)}::TIMESTAMP) AS recorded_ms,
-            ${t.metrics.map((m) => `${ident(m)}::DOUBLE AS ${ident(m)}`).join(", ")}
-     FROM ${tableRef(t.table)} WHERE ${ident(t.columns.run_id)} IN (SELECT unnest($ids))`,
-    { ids: listValue(runIds) },
-  );
+  const trials = await ofRuns(sql.trials);
   for (const row of trials.getRowObjectsJson() as Row[]) get(String(row.run_id)).trials.push(row);
-  const b = layout.baselines;
-  const baselines = await c.runAndReadAll(
-    `SELECT ${ident(b.columns.run_id)}::VARCHAR AS run_id, ${ident(b.columns.baseline_id)}::VARCHAR AS baseline_id,
-            epoch_ms(${ident(b.columns.completed_at)}::TIMESTAMP) AS completed_ms,
-            ${b.metrics.map((m) => `${ident(m)}::DOUBLE AS ${ident(m)}`).join(", ")}
-     FROM ${tableRef(b.table)} WHERE ${ident(b.columns.run_id)} IN (SELECT unnest($ids))`,
-    { ids: listValue(runIds) },
-  );
+  const baselines = await ofRuns(sql.baselines);
   for (const row of baselines.getRowObjectsJson() as Row[]) get(String(row.run_id)).baselines.push(row);
   return byRun;
 }

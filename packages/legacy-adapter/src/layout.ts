@@ -1,3 +1,4 @@
+import { sqlIdent } from "@ledger/schema";
 import { LegacyLayoutError } from "./errors.js";
 
 /**
@@ -89,7 +90,7 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** A quoted identifier, after checking it is a plain name: a layout is data, never SQL. */
 export function ident(name: string): string {
   if (!IDENT.test(name)) throw new LegacyLayoutError(`"${name}" is not a plain SQL identifier`);
-  return `"${name}"`;
+  return sqlIdent(name);
 }
 
 /** `schema.table` (or `table`), each part checked and quoted, inside the attached `legacy` db. */

@@ -158,7 +158,7 @@ describe("dual mode", () => {
     expect((await dual.queryPhases("new-3")).map((p) => p.source)).toEqual([]);
     expect((await dual.queryPhases(String(withTrials?.run_id))).length).toBe(6);
     expect(await dual.queryRuns({ status: "x' OR '1'='1" })).toEqual([]);
-    expect(await dual.queryRuns({ runType: "'; DROP TABLE optimizer.runs_d; --" })).toEqual([]);
+    expect(await dual.queryRuns({ type: "'; DROP TABLE optimizer.runs_d; --" })).toEqual([]);
     // Between queries the adapter holds no lock: the old system can still open its file read-write.
     const rw = await DuckDBInstance.create(legacyDb);
     rw.closeSync();

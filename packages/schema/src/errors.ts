@@ -66,3 +66,9 @@ export class CatalogueError extends LedgerError {
     super("LEDGER_CATALOGUE", message);
   }
 }
+
+/** An error's message, first line only: what a one-line report shows of a multi-line failure. */
+export function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n")[0] ?? text;
+}

@@ -3,6 +3,7 @@ export { type Static, Type } from "@sinclair/typebox";
 export { createCatalogue, EventCatalogue, type StoredEvent, type ValidationResult } from "./catalogue.js";
 export {
   CatalogueError,
+  firstLine,
   InvalidIdentifierError,
   LedgerError,
   LineTooLargeError,
@@ -93,4 +94,5 @@ export {
   TRUNCATION_PREVIEW_BYTES,
   type TruncationMarker,
 } from "./line.js";
+export { sqlIdent, sqlString } from "./sql-text.js";
 export { assertEvent, defaultCatalogue, type ValidateOptions, validateEvent } from "./validate.js";

@@ -1,4 +1,4 @@
-import { LedgerError } from "@ledger/schema";
+import { firstLine, LedgerError } from "@ledger/schema";
 
 /** An append after `close()`. */
 export class WriterClosedError extends LedgerError {
@@ -47,7 +47,7 @@ export class InvalidCursorError extends LedgerError {
  */
 export class DuckDBMissingError extends LedgerError {
   constructor(cause: unknown) {
-    const reason = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    const reason = firstLine(cause);
     super(
       "LEDGER_DUCKDB_MISSING",
       `writing Parquet needs the optional peer dependency @duckdb/node-api: install it beside @ledger/writer (${reason})`,

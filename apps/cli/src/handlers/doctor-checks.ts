@@ -1,7 +1,6 @@
-import { closeSync, createReadStream, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createGunzip } from "node:zlib";
-import { INDEX_DATABASES, type IndexReader, measureLag } from "@ledger/indexer";
+import { INDEX_DATABASES, type IndexReader, indexHealth } from "@ledger/indexer";
 import { ledgerPaths } from "@ledger/schema";
 import { FileLock, type LogFile, listLogFiles } from "@ledger/writer";
 
@@ -82,58 +81,13 @@ export function indexWal(root: string): Check {
   };
 }
 
-async function countLines(file: LogFile, upTo: number): Promise<number> {
-  let lines = 0;
-  let seen = 0;
-  const stream = file.compressed
-    ? createReadStream(file.path).pipe(createGunzip())
-    : createReadStream(file.path, { end: Math.max(0, upTo - 1) });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const part = chunk.subarray(0, Math.max(0, Math.min(chunk.length, upTo - seen)));
-    for (let i = part.indexOf(10); i !== -1; i = part.indexOf(10, i + 1)) lines++;
-    seen += chunk.length;
-    if (seen >= upTo) break;
-  }
-  return lines;
-}
-
 /** Index state: quarantine, duplicates, lag, and whether the indexed lines all add up. */
 export async function indexChecks(reader: IndexReader, files: LogFile[]): Promise<Check[]> {
   if (!reader.exists()) {
     return [{ name: "index", ok: false, detail: "no index published yet: run `ledger rebuild-index`" }];
   }
-  const checkpoints = await reader.checkpoints();
-  // Parity is checked over the parts still in the log: retention may have deleted older ones,
-  // whose events the index keeps as archived.
-  const present = new Set(files.map((f) => f.logicalRel));
-  const perFile = await reader.query(
-    `SELECT file, sum(events)::BIGINT AS events, sum(quarantined)::BIGINT AS quarantined, sum(duplicates)::BIGINT AS duplicates
-     FROM (SELECT file, count(*) AS events, 0 AS quarantined, 0 AS duplicates FROM event_pointers GROUP BY file
-           UNION ALL SELECT file, 0, count(*), 0 FROM quarantine GROUP BY file
-           UNION ALL SELECT file, 0, 0, count(*) FROM duplicate_events GROUP BY file)
-     GROUP BY file`,
-  );
-  let events = 0;
-  let quarantined = 0;
-  let duplicates = 0;
-  for (const row of perFile) {
-    quarantined += Number(row.quarantined);
-    duplicates += Number(row.duplicates);
-    if (present.has(String(row.file)))
-      events += Number(row.events) + Number(row.quarantined) + Number(row.duplicates);
-  }
-  const quarantineItems = await reader.query(
-    "SELECT file, byte_offset, kind, reason FROM quarantine ORDER BY file, byte_offset LIMIT 20",
-  );
-  const duplicateItems = await reader.query(
-    "SELECT event_id, count(*) AS repeats FROM duplicate_events GROUP BY event_id ORDER BY repeats DESC LIMIT 20",
-  );
-  const lag = measureLag(files, (f) => checkpoints.get(f));
-  let lines = 0;
-  for (const file of files) {
-    const upTo = checkpoints.get(file.logicalRel) ?? 0;
-    if (upTo > 0) lines += await countLines(file, file.compressed ? Number.POSITIVE_INFINITY : upTo);
-  }
+  const health = await indexHealth(reader, files);
+  const { quarantined, duplicates, lag, parity } = health;
   return [
     {
       name: "quarantine",
@@ -142,7 +96,7 @@ export async function indexChecks(reader: IndexReader, files: LogFile[]): Promis
         quarantined === 0
           ? "no line failed to parse or validate"
           : `${quarantined} lines quarantined (see the quarantine table)`,
-      items: quarantineItems,
+      items: health.quarantineSample,
     },
     {
       name: "duplicate event ids",
@@ -151,7 +105,7 @@ export async function indexChecks(reader: IndexReader, files: LogFile[]): Promis
         duplicates === 0
           ? "every event id is unique"
           : `${duplicates} lines repeat an event id already indexed`,
-      items: duplicateItems,
+      items: health.duplicateSample,
     },
     {
       name: "index lag",
@@ -163,8 +117,8 @@ export async function indexChecks(reader: IndexReader, files: LogFile[]): Promis
     },
     {
       name: "parity",
-      ok: lines === events,
-      detail: `${lines} lines in the indexed part of the log; the index accounts for ${events} (events, quarantined and duplicate lines)`,
+      ok: parity.lines === parity.accounted,
+      detail: `${parity.lines} lines in the indexed part of the log; the index accounts for ${parity.accounted} (events, quarantined and duplicate lines)`,
     },
   ];
 }

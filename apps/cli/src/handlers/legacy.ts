@@ -54,7 +54,7 @@ export async function legacyRuns(args: LegacyRunsArgs): Promise<void> {
     d.queryRuns({
       limit: args.limit,
       ...(args.status ? { status: args.status } : {}),
-      ...(args.type ? { runType: args.type } : {}),
+      ...(args.type ? { type: args.type } : {}),
     }),
   );
   if (args.json) return printJsonLines(rows);

@@ -8,7 +8,7 @@ export async function query(args: QueryArgs): Promise<void> {
   // and index-only, so the SQL cannot read or write other files or reach the network either.
   const reader = openIndexReader({ root: logRootOf(args.root), indexOnly: true });
   try {
-    const rows = await reader.query(args.sql);
+    const rows = await reader.rows(args.sql);
     if (args.json) return printJsonLines(rows);
     if (rows.length === 0) return out("(no rows)");
     printTable(rows, Object.keys(rows[0] ?? {}));

@@ -1,8 +1,7 @@
-import { openIndexReader } from "@ledger/indexer";
+import { openIndexReader, runDetail } from "@ledger/indexer";
 import { assertSafeId } from "@ledger/schema";
 import type { RunArgs } from "../commands/run.js";
 import { bold, dim, duration, out, printTable, statusColour } from "../output/print.js";
-import { runDocument } from "../queries/runs.js";
 import { UserError } from "../user-error.js";
 import { logRootOf } from "./log-root.js";
 
@@ -10,7 +9,7 @@ export async function run(args: RunArgs): Promise<void> {
   assertSafeId(args.id, "run id");
   const reader = openIndexReader({ root: logRootOf(args.root) });
   try {
-    const document = await runDocument(reader, args.id);
+    const document = await runDetail(reader, args.id);
     if (!document) throw new UserError("LEDGER_RUN_NOT_FOUND", `no run ${args.id} in the index`);
     if (args.json) return out(JSON.stringify(document));
     const { run: summary, phases, trials, best_trial: best, artifacts } = document;

@@ -1,15 +1,14 @@
-import { openIndexReader } from "@ledger/indexer";
+import { listRuns, openIndexReader } from "@ledger/indexer";
 import type { RunsArgs } from "../commands/runs.js";
 import { duration, out, printJsonLines, printTable, statusColour } from "../output/print.js";
 import { parseSince } from "../output/since.js";
-import { listRuns } from "../queries/runs.js";
 import { logRootOf } from "./log-root.js";
 
 export async function runs(args: RunsArgs): Promise<void> {
   const filter = {
     ...(args.status !== undefined ? { status: args.status } : {}),
     ...(args.type !== undefined ? { type: args.type } : {}),
-    ...(args.since !== undefined ? { sinceMs: parseSince(args.since) } : {}),
+    ...(args.since !== undefined ? { createdFrom: parseSince(args.since) } : {}),
     limit: args.limit,
   };
   const reader = openIndexReader({ root: logRootOf(args.root) });

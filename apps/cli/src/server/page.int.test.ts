@@ -27,7 +27,8 @@ const created = (runId: string) => ({
 describe("the web page, in a real headless Chromium", () => {
   it("lists runs, shows a new run appear, and streams a run's events live", async () => {
     const executablePath = findChromium();
-    if (!executablePath) throw new Error("Chromium is not installed: apt-get install chromium (.ci/run does)");
+    if (!executablePath)
+      throw new Error("Chromium is not installed: apt-get install chromium (.ci/run does)");
     const root = tempRoot();
     await emitAndIndex(root, [created("first-run"), { event_type: "run.started", run_id: "first-run" }]);
     const server = createLedgerServer({ root, token: "page-token" });

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { IndexReader } from "@ledger/indexer";
+import { type IndexReader, runStart } from "@ledger/indexer";
 import type { StoredEvent } from "@ledger/schema";
 import { encodeCursor, followLog, type LogCursor, logicalPart, readLog } from "@ledger/writer";
 import { writeWithBackpressure } from "./respond.js";
@@ -14,11 +14,7 @@ export interface StreamOptions {
 /** The day of the run's first event, from the index, so replay skips older partitions. */
 async function firstDay(reader: IndexReader, runId: string): Promise<string | undefined> {
   try {
-    const [row] = await reader.query("SELECT events_file FROM catalog.run_pointers WHERE run_id = $1", [
-      runId,
-    ]);
-    const match = /^day=(\d{4}-\d{2}-\d{2})\//.exec(String(row?.events_file ?? ""));
-    return match?.[1];
+    return (await runStart(reader, runId))?.day;
   } catch {
     return undefined; // no index yet: read the whole log
   }

@@ -1,8 +1,7 @@
-import type { IndexReader } from "@ledger/indexer";
+import { type IndexReader, listRuns, RUN_STATUSES, type RunListItem } from "@ledger/indexer";
 import { LedgerError } from "@ledger/schema";
-import { listRuns, type RunDocument, type RunListItem, runDocument } from "../queries/runs.js";
 
-const STATUSES = new Set(["created", "running", "succeeded", "failed", "cancelled", "unknown"]);
+const STATUSES = new Set<string>(RUN_STATUSES);
 
 function badRequest(message: string): LedgerError {
   return new LedgerError("LEDGER_BAD_REQUEST", message);
@@ -20,12 +19,7 @@ export function runList(reader: IndexReader, params: URLSearchParams): Promise<R
   return listRuns(reader, {
     ...(status !== null ? { status } : {}),
     ...(type !== null ? { type } : {}),
-    ...(since !== null ? { sinceMs: Number(since) } : {}),
+    ...(since !== null ? { createdFrom: Number(since) } : {}),
     limit: Number(limit),
   });
-}
-
-/** `GET /runs/{id}`: the run's summary, phases, trial count and artifacts, as `ledger run ID --json` prints them. */
-export function runSummary(reader: IndexReader, runId: string): Promise<RunDocument | undefined> {
-  return runDocument(reader, runId);
 }

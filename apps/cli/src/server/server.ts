@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { indexLag, openIndexReader, readHealth } from "@ledger/indexer";
-import { isSafeId } from "@ledger/schema";
+import { indexLag, openIndexReader, readHealth, runDetail } from "@ledger/indexer";
+import { firstLine, isSafeId } from "@ledger/schema";
 import { type LogCursor, parseCursor } from "@ledger/writer";
 import { authorized } from "./auth.js";
 import { PAGE } from "./page.js";
 import { json, problem } from "./respond.js";
 import { downloadEvents, streamEvents } from "./run-events.js";
-import { runList, runSummary } from "./runs.js";
+import { runList } from "./runs.js";
 
 export interface ServeOptions {
   root: string;
@@ -53,7 +53,7 @@ export function createLedgerServer(options: ServeOptions): Server {
     const runId = decodeURIComponent(match[1] ?? "");
     if (!isSafeId(runId)) return problem(response, 400, "invalid run id");
     if (!match[2]) {
-      const detail = await runSummary(reader, runId);
+      const detail = await runDetail(reader, runId);
       return detail ? json(response, 200, detail) : problem(response, 404, `no run ${runId} in the index`);
     }
     const controller = new AbortController();
@@ -104,5 +104,5 @@ function statusOf(error: unknown): number {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? (error.message.split("\n")[0] ?? "error") : "error";
+  return error instanceof Error ? firstLine(error) : "error";
 }

@@ -1,0 +1,142 @@
+import type { IndexReader } from "../reader.js";
+import { indexSql } from "./index-sql.js";
+import { type RunFilter, runFilterSql } from "./run-filter.js";
+
+/** A run in a listing. Times are ISO 8601 in UTC, or null while the run has not reached them. */
+export interface RunListItem {
+  run_id: string;
+  run_type: string | null;
+  status: string;
+  created_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  duration_ms: number | null;
+  exit_code: number | null;
+  trials: number;
+}
+
+/** Git provenance of a run, as `run.created` recorded it. */
+export interface RunGit {
+  commit: string | null;
+  branch: string | null;
+  dirty: boolean | null;
+}
+
+/** Everything the index knows of one run beside its phases, trials and artifacts. */
+export interface RunSummary extends Omit<RunListItem, "trials"> {
+  data_fingerprint: string | null;
+  config: Record<string, unknown> | null;
+  git_commit: string | null;
+  git_branch: string | null;
+  git_dirty: boolean | null;
+  workspace_id: string | null;
+  configuration_id: string | null;
+  summary: Record<string, unknown> | null;
+  artifact_paths: string[] | null;
+}
+
+export interface PhaseTiming {
+  phase: string;
+  phase_order: number | null;
+  started_ms: number | null;
+  completed_ms: number | null;
+  duration_ms: number | null;
+}
+
+export interface ArtifactEntry {
+  artifact_id: string | null;
+  kind: string | null;
+  path: string | null;
+  format: string | null;
+  bytes: number | null;
+  sha256: string | null;
+}
+
+export interface TrialRow {
+  trial_id: string | null;
+  params: Record<string, unknown> | null;
+  metrics: Record<string, number> | null;
+  recorded_ms: number;
+}
+
+/** One run as `GET /runs/{id}` and `ledger run ID --json` show it. */
+export interface RunDetail {
+  run: RunSummary;
+  phases: PhaseTiming[];
+  trials: number;
+  /** The trial with the highest `sharpe` metric, when any trial has one. */
+  best_trial: { trial_id: string; sharpe: number } | null;
+  artifacts: ArtifactEntry[];
+}
+
+const TIMES = `epoch_ms(created_ms) AS created_at, epoch_ms(started_ms) AS started_at,
+               epoch_ms(completed_ms) AS completed_at`;
+const LIST_COLUMNS = `run_id, run_type, status, ${TIMES}, duration_ms, exit_code`;
+const SUMMARY_COLUMNS = `${LIST_COLUMNS}, data_fingerprint, config, git_commit, git_branch, git_dirty,
+                         workspace_id, configuration_id, summary, artifact_paths`;
+
+/** The runs matching `filter`, newest first, with their trial counts. */
+export async function listRuns(reader: IndexReader, filter: RunFilter = {}): Promise<RunListItem[]> {
+  const sql = indexSql();
+  const { where, params } = runFilterSql(filter);
+  const rows = await reader.rows(
+    `SELECT ${LIST_COLUMNS}, ${sql.trialCount("r.run_id")} AS trials
+     FROM (SELECT * FROM (${sql.runs}) ${where} ORDER BY sort_ms DESC NULLS LAST, run_id LIMIT $limit) r
+     ORDER BY sort_ms DESC NULLS LAST, run_id`,
+    params,
+  );
+  return rows as unknown as RunListItem[];
+}
+
+/** One run's summary, phases, trial count and best trial, and artifacts; undefined if unknown. */
+export async function runDetail(reader: IndexReader, runId: string): Promise<RunDetail | undefined> {
+  const sql = indexSql();
+  const [run] = await reader.rows(`SELECT ${SUMMARY_COLUMNS} FROM (${sql.runs}) WHERE run_id = $run_id`, {
+    run_id: runId,
+  });
+  if (!run) return undefined;
+  const phases = await reader.rows(sql.phases, { run_id: runId });
+  const [trials] = await reader.rows(
+    `SELECT count(*) AS trials, max(metrics['sharpe']) AS sharpe, arg_max(trial_id, metrics['sharpe']) AS best
+     FROM (${sql.trials})`,
+    { run_id: runId },
+  );
+  const best = trials?.best;
+  return {
+    run: run as unknown as RunSummary,
+    phases: phases as unknown as PhaseTiming[],
+    trials: Number(trials?.trials ?? 0),
+    best_trial:
+      best === null || best === undefined ? null : { trial_id: String(best), sharpe: Number(trials?.sharpe) },
+    artifacts: (await runArtifacts(reader, runId)) ?? [],
+  };
+}
+
+/** A run's trials in the order they were recorded. */
+export async function runTrials(reader: IndexReader, runId: string): Promise<TrialRow[]> {
+  return (await reader.rows(indexSql().trials, { run_id: runId })) as unknown as TrialRow[];
+}
+
+/** The run's artifacts; undefined when the catalog database has not been published yet. */
+async function runArtifacts(reader: IndexReader, runId: string): Promise<ArtifactEntry[] | undefined> {
+  if (!reader.has("catalog")) return undefined;
+  return (await reader.rows(
+    `SELECT artifact_id, kind, path, format, bytes, sha256
+     FROM catalog.artifacts_catalog WHERE run_id = $run_id ORDER BY path`,
+    { run_id: runId },
+  )) as unknown as ArtifactEntry[];
+}
+
+/** Where a run's events start in the log, so a replay can skip earlier partitions. */
+export async function runStart(
+  reader: IndexReader,
+  runId: string,
+): Promise<{ file: string; day: string } | undefined> {
+  if (!reader.has("catalog")) return undefined;
+  const [row] = await reader.rows("SELECT events_file FROM catalog.run_pointers WHERE run_id = $run_id", {
+    run_id: runId,
+  });
+  const file = row?.events_file;
+  const day = /^day=(\d{4}-\d{2}-\d{2})\//.exec(String(file ?? ""))?.[1];
+  return typeof file === "string" && day ? { file, day } : undefined;
+}
