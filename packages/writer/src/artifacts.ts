@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { mkdir, open, realpath, rename, rm } from "node:fs/promises";
 import { dirname, extname, sep } from "node:path";
 import { InvalidIdentifierError, resolveInside, runArtifactsDir } from "@ledger/schema";
+import type { Appended, Appender } from "./appender.js";
 import { createEmitter } from "./emitters.js";
 import { jsonlToParquet } from "./parquet.js";
-import type { Appended, Writer } from "./writer.js";
 
 export interface ArtifactOptions {
   /** What the artifact is (`trades`, `equity_curve`, `summary`). @default the file name without extension */
@@ -36,7 +36,7 @@ export interface RunDirectory {
 }
 
 /** Creates `artifacts/runs/{runId}/` under the writer's root (0700) and returns its writer. */
-export async function createRunDirectory(writer: Writer, runId: string): Promise<RunDirectory> {
+export async function createRunDirectory(writer: Appender, runId: string): Promise<RunDirectory> {
   const path = runArtifactsDir(writer.root, runId);
   await mkdir(path, { recursive: true, mode: 0o700 });
   // The checks above are on names; a symlinked folder could still lead out of the tree.

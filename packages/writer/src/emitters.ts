@@ -1,5 +1,5 @@
 import type { ArtifactCreatedEvent, RunCompletedEvent, RunCreatedEvent } from "@ledger/schema";
-import type { Appended, EventInputLike, Writer } from "./writer.js";
+import type { Appended, Appender, EventInputLike } from "./appender.js";
 
 type Json = Record<string, unknown>;
 
@@ -44,7 +44,7 @@ export type ArtifactFields = Pick<
  * the backtest code in ledger's original design notes calls them.
  * The writer fills ids, timestamps and per-run `seq`.
  */
-export function createEmitter(writer: Writer, options: EmitterOptions = {}) {
+export function createEmitter(writer: Appender, options: EmitterOptions = {}) {
   const throwing = options.throwOnError ?? true;
 
   async function emit(event: EventInputLike): Promise<Appended | undefined> {

@@ -1,3 +1,11 @@
+export {
+  type Appended,
+  type Appender,
+  type AppenderHealth,
+  type EventInputLike,
+  type EventPosition,
+  recordEmitFailure,
+} from "./appender.js";
 export { type ArtifactOptions, createRunDirectory, type RunDirectory } from "./artifacts.js";
 export { encodeCursor, type LogCursor, logicalPart, parseCursor } from "./cursor.js";
 export {
@@ -39,12 +47,5 @@ export {
   type RetentionOptions,
   type RetentionPlan,
 } from "./retention.js";
-export {
-  type Appended,
-  type EventInputLike,
-  type EventPosition,
-  openWriter,
-  type Subscriber,
-  Writer,
-  type WriterHealth,
-} from "./writer.js";
+export { EventStamper, type Stamped, type StampOptions } from "./stamp.js";
+export { openWriter, type Subscriber, Writer, type WriterHealth } from "./writer.js";

@@ -7,11 +7,11 @@ import {
   parseEventLine,
   type StoredEvent,
 } from "@ledger/schema";
+import type { EventPosition } from "./appender.js";
 import type { LogCursor } from "./cursor.js";
 import { LineSplitter } from "./line-splitter.js";
 import { type LogFile, listLogFiles, sizeOf } from "./log-files.js";
 import { LogWaker } from "./log-waker.js";
-import type { EventPosition } from "./writer.js";
 
 export interface LogRecord {
   event: StoredEvent;

@@ -1,53 +1,35 @@
 import { mkdirSync, rmSync } from "node:fs";
 import {
-  createEventIdFactory,
   DEFAULT_MAX_LINE_BYTES,
   defaultCatalogue,
   type EventCatalogue,
   ledgerPaths,
   type StoredEvent,
-  serializeEvent,
   utcDay,
   writeCatalogueSchema,
 } from "@ledger/schema";
+import {
+  type Appended,
+  type Appender,
+  type AppenderHealth,
+  type EventInputLike,
+  recordEmitFailure,
+} from "./appender.js";
 import { WriterClosedError, writeError } from "./errors.js";
 import { nodeFs } from "./fs-layer.js";
 import type { Durability, WriterOptions } from "./options.js";
 import { isReplaced, type OpenPart, openPart } from "./part-file.js";
 import type { RecoveryReport } from "./recovery.js";
-
-/** Where an event's line sits in the log. */
-export interface EventPosition {
-  /** Part file relative to the events folder, e.g. `day=2026-01-23/part-000001.jsonl`. */
-  file: string;
-  offset: number;
-  length: number;
-}
-
-/** What an append resolves with: the event as written (envelope filled) and its position. */
-export interface Appended {
-  event: StoredEvent;
-  /** Absent for ephemeral events, which are never written. */
-  position?: EventPosition;
-}
-
-/** Anything with an `event_type`; the writer fills the rest of the envelope. */
-export type EventInputLike = { event_type: string; [field: string]: unknown };
+import { EventStamper, type Stamped } from "./stamp.js";
 
 export type Subscriber = (appended: Appended) => void;
 
-export interface WriterHealth {
+export interface WriterHealth extends AppenderHealth {
   durability: Durability;
-  appended: number;
-  failedAppends: number;
   recoveries: number;
-  /** Set by emitters in non-throwing mode after a failed emit. */
-  degraded: boolean;
-  emitFailures: number;
   subscriberErrors: number;
   queued: number;
   currentFile: string | undefined;
-  lastError: string | undefined;
 }
 
 interface Pending {
@@ -62,14 +44,13 @@ interface Pending {
 
 const MiB = 1024 * 1024;
 
-export class Writer {
+export class Writer implements Appender {
   readonly root: string;
   readonly durability: Durability;
   readonly #o: Required<Omit<WriterOptions, "onRecovery" | "catalogue">> & { catalogue: EventCatalogue };
   readonly #onRecovery: ((r: RecoveryReport) => void) | undefined;
   readonly #paths;
-  readonly #nextId = createEventIdFactory();
-  readonly #seq = new Map<string, number>();
+  readonly #stamper: EventStamper;
   /** Parts this writer is done with (rotated, sealed, vanished): never reopened by it. */
   readonly #retired = new Set<string>();
   readonly #subscribers = new Set<Subscriber>();
@@ -99,6 +80,7 @@ export class Writer {
       dirMode: options.dirMode ?? 0o700,
       exportSchema: options.exportSchema ?? true,
     };
+    this.#stamper = new EventStamper(this.#o);
     this.#onRecovery = options.onRecovery;
     this.#paths = ledgerPaths(options.root);
     this.#health = {
@@ -130,7 +112,7 @@ export class Writer {
   append(input: EventInputLike): Promise<Appended> {
     if (this.#closed) return Promise.reject(new WriterClosedError());
     try {
-      const [event, line] = this.#accept(input);
+      const { event, line } = this.#stamper.stamp(input);
       return this.#enqueue(event, line);
     } catch (error) {
       return Promise.reject(error);
@@ -143,25 +125,13 @@ export class Writer {
    */
   appendMany(inputs: readonly EventInputLike[]): Promise<Appended[]> {
     if (this.#closed) return Promise.reject(new WriterClosedError());
-    const seqBefore = new Map(this.#seq);
-    let accepted: [StoredEvent, string | undefined][];
+    let stamped: Stamped[];
     try {
-      accepted = inputs.map((input) => this.#accept(input));
+      stamped = this.#stamper.stampMany(inputs);
     } catch (error) {
-      this.#seq.clear();
-      for (const [k, v] of seqBefore) this.#seq.set(k, v);
       return Promise.reject(error);
     }
-    return Promise.all(accepted.map(([event, line]) => this.#enqueue(event, line)));
-  }
-
-  /** Fills, validates and serializes one event; the line is undefined for ephemeral events. */
-  #accept(input: EventInputLike): [StoredEvent, string | undefined] {
-    const event = this.#prepare(input);
-    if (this.#o.catalogue.get(event.event_type)?.ephemeral) return [event, undefined];
-    const line = serializeEvent(event, { maxLineBytes: this.#o.maxLineBytes, catalogue: this.#o.catalogue });
-    this.#commitSeq(event);
-    return [event, line];
+    return Promise.all(stamped.map(({ event, line }) => this.#enqueue(event, line)));
   }
 
   #enqueue(event: StoredEvent, line: string | undefined): Promise<Appended> {
@@ -217,35 +187,7 @@ export class Writer {
 
   /** @internal used by emitters in non-throwing mode */
   markDegraded(error: unknown): void {
-    this.#health.degraded = true;
-    this.#health.emitFailures++;
-    this.#health.lastError = error instanceof Error ? error.message : String(error);
-  }
-
-  #prepare(input: EventInputLike): StoredEvent {
-    const ready =
-      typeof input.event_id === "string" &&
-      typeof input.timestamp_ms === "number" &&
-      typeof input.schema_version === "number" &&
-      (input.run_id === undefined || typeof input.seq === "number");
-    let event = input as StoredEvent;
-    if (!ready) {
-      const now = this.#o.clock();
-      event = { ...input } as StoredEvent;
-      event.timestamp_ms ??= now;
-      event.event_id ??= this.#nextId(now);
-      event.schema_version ??= this.#o.catalogue.latestVersion(input.event_type) ?? 1;
-      if (typeof event.run_id === "string" && event.seq === undefined) {
-        event.seq = (this.#seq.get(event.run_id) ?? 0) + 1;
-      }
-    }
-    return this.#o.validate ? this.#o.catalogue.assert(event) : event;
-  }
-
-  #commitSeq(event: StoredEvent): void {
-    if (typeof event.run_id === "string" && typeof event.seq === "number") {
-      this.#seq.set(event.run_id, Math.max(this.#seq.get(event.run_id) ?? 0, event.seq));
-    }
+    recordEmitFailure(this.#health, error);
   }
 
   async #drain(): Promise<void> {

@@ -1,0 +1,95 @@
+import {
+  createEventIdFactory,
+  DEFAULT_MAX_LINE_BYTES,
+  defaultCatalogue,
+  type EventCatalogue,
+  type StoredEvent,
+  serializeEvent,
+} from "@ledger/schema";
+import type { EventInputLike } from "./appender.js";
+
+export interface StampOptions {
+  /** Validate every event. Turn off only for trusted bulk loads. @default true */
+  validate?: boolean;
+  /** Longest line, newline included. @default 1 MiB */
+  maxLineBytes?: number;
+  /** Event types to accept. @default the core catalogue */
+  catalogue?: EventCatalogue;
+  /** Time source for ids and timestamps. @default Date.now */
+  clock?: () => number;
+}
+
+/** An event ready to leave the process: its envelope filled and its line serialized. */
+export interface Stamped {
+  event: StoredEvent;
+  /** The log line (JSON + `\n`); undefined for ephemeral events, which are never written. */
+  line: string | undefined;
+}
+
+/**
+ * Fills an event's envelope (`event_id` ULID, `timestamp_ms`, `schema_version`, and `seq` per run
+ * from 1 for this stamper), validates it against the catalogue and serializes it within the line
+ * limit. One stamper per writer, so every appender stamps events identically.
+ */
+export class EventStamper {
+  readonly catalogue: EventCatalogue;
+  readonly #validate: boolean;
+  readonly #maxLineBytes: number;
+  readonly #clock: () => number;
+  readonly #nextId = createEventIdFactory();
+  readonly #seq = new Map<string, number>();
+
+  constructor(options: StampOptions = {}) {
+    this.catalogue = options.catalogue ?? defaultCatalogue();
+    this.#validate = options.validate ?? true;
+    this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Stamps one event; a run's `seq` advances only once its event is known to be valid. */
+  stamp(input: EventInputLike): Stamped {
+    const event = this.#prepare(input);
+    if (this.catalogue.get(event.event_type)?.ephemeral) return { event, line: undefined };
+    const line = serializeEvent(event, { maxLineBytes: this.#maxLineBytes, catalogue: this.catalogue });
+    this.#commitSeq(event);
+    return { event, line };
+  }
+
+  /** Stamps every event or none: when one is invalid, every run's `seq` is as it was. */
+  stampMany(inputs: readonly EventInputLike[]): Stamped[] {
+    const seqBefore = new Map(this.#seq);
+    try {
+      return inputs.map((input) => this.stamp(input));
+    } catch (error) {
+      this.#seq.clear();
+      for (const [k, v] of seqBefore) this.#seq.set(k, v);
+      throw error;
+    }
+  }
+
+  #prepare(input: EventInputLike): StoredEvent {
+    const ready =
+      typeof input.event_id === "string" &&
+      typeof input.timestamp_ms === "number" &&
+      typeof input.schema_version === "number" &&
+      (input.run_id === undefined || typeof input.seq === "number");
+    let event = input as StoredEvent;
+    if (!ready) {
+      const now = this.#clock();
+      event = { ...input } as StoredEvent;
+      event.timestamp_ms ??= now;
+      event.event_id ??= this.#nextId(now);
+      event.schema_version ??= this.catalogue.latestVersion(input.event_type) ?? 1;
+      if (typeof event.run_id === "string" && event.seq === undefined) {
+        event.seq = (this.#seq.get(event.run_id) ?? 0) + 1;
+      }
+    }
+    return this.#validate ? this.catalogue.assert(event) : event;
+  }
+
+  #commitSeq(event: StoredEvent): void {
+    if (typeof event.run_id === "string" && typeof event.seq === "number") {
+      this.#seq.set(event.run_id, Math.max(this.#seq.get(event.run_id) ?? 0, event.seq));
+    }
+  }
+}
