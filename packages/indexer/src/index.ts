@@ -32,6 +32,13 @@ export {
 } from "./projections/runs.js";
 export { type IndexHealth, indexHealth } from "./read/health.js";
 export { indexSql } from "./read/index-sql.js";
+export {
+  type IndexOffsets,
+  type RunRecord,
+  type RunRecords,
+  runRecords,
+  runsChangedSince,
+} from "./read/run-changes.js";
 export { RUN_STATUSES, type RunFilter, runFilterSql } from "./read/run-filter.js";
 export {
   type ArtifactEntry,

@@ -1,0 +1,126 @@
+import type { IndexReader } from "../reader.js";
+import { indexSql } from "./index-sql.js";
+import type { ArtifactEntry, PhaseTiming, RunSummary } from "./runs.js";
+
+/**
+ * Where a copy of the index has read up to: for each index database whose rows it copies, the
+ * bytes of each log file (by logical name) that database had taken in, as `IndexReader.checkpoints`
+ * gives them.
+ */
+export interface IndexOffsets {
+  runs: ReadonlyMap<string, number>;
+  catalog: ReadonlyMap<string, number>;
+}
+
+/** One run with everything a copy of the index keeps of it beside its phases and artifacts. */
+export interface RunRecord extends RunSummary {
+  trials: number;
+  /** The trial with the highest `sharpe` metric (earliest recorded among equals), or null. */
+  best_trial: string | null;
+  best_sharpe: number | null;
+  /** For a failed run, the last phase (by order) that started and never completed. */
+  failed_phase: string | null;
+  /** Where the run's earliest `run.created` is in the log: its file and byte offset. */
+  events_file: string | null;
+  events_offset: number | null;
+}
+
+export interface RunRecords {
+  runs: RunRecord[];
+  /** The phases of those runs, by run, in order. */
+  phases: (PhaseTiming & { run_id: string })[];
+  /** The artifacts of those runs, by run, then by path. */
+  artifacts: (ArtifactEntry & { run_id: string })[];
+}
+
+/**
+ * Ids (sorted) of the runs with events that the index took in past `since`: those whose rows
+ * may differ from what a copy made at `since` holds. Only files whose offset differs from
+ * `current` (what the index holds now) are looked at, so an idle round costs next to nothing.
+ */
+export async function runsChangedSince(
+  reader: IndexReader,
+  since: IndexOffsets,
+  current: IndexOffsets,
+): Promise<string[]> {
+  const parts: string[] = [];
+  const params: Record<string, string> = {};
+  for (const db of ["runs", "catalog"] as const) {
+    const changed = [...current[db]]
+      .filter(([file, bytes]) => since[db].get(file) !== bytes)
+      .map(([file]) => {
+        const from = since[db].get(file) ?? 0;
+        // An index rebuilt to less than the copy saw: read the whole file again.
+        return { file, bytes: from <= (current[db].get(file) ?? 0) ? from : 0 };
+      });
+    if (changed.length === 0 || (db === "catalog" && !reader.has("catalog"))) continue;
+    params[db] = JSON.stringify(changed);
+    const table = db === "runs" ? "event_pointers" : "catalog.event_pointers";
+    parts.push(
+      `SELECT p.run_id FROM ${table} p
+       JOIN (SELECT unnest(from_json($${db}, '[{"file":"VARCHAR","bytes":"BIGINT"}]'), recursive := true)) s
+         ON s.file = p.file
+       WHERE p.run_id IS NOT NULL AND p.byte_offset >= s.bytes`,
+    );
+  }
+  if (parts.length === 0) return [];
+  const rows = await reader.rows(
+    `SELECT DISTINCT run_id FROM (${parts.join(" UNION ALL ")}) ORDER BY run_id`,
+    params,
+  );
+  return rows.map((r) => String(r.run_id));
+}
+
+/** The rows of `runIds` (those the index knows; unknown ids are left out), phases and artifacts. */
+export async function runRecords(reader: IndexReader, runIds: readonly string[]): Promise<RunRecords> {
+  if (runIds.length === 0) return { runs: [], phases: [], artifacts: [] };
+  const ids = `(SELECT unnest(from_json($ids, '["VARCHAR"]')))`;
+  const params = { ids: JSON.stringify(runIds) };
+  const catalog = reader.has("catalog");
+  const pointers = catalog
+    ? `LEFT JOIN (SELECT run_id, events_file, events_offset FROM catalog.run_pointers WHERE run_id IN ${ids}) p
+         USING (run_id)`
+    : "";
+  // Ties on sharpe go to the earliest trial, as `runDetail`'s arg_max over the recorded order does.
+  const runs = await reader.rows(
+    `SELECT r.run_id, r.run_type, r.status, epoch_ms(r.created_ms) AS created_at,
+            epoch_ms(r.started_ms) AS started_at, epoch_ms(r.completed_ms) AS completed_at, r.duration_ms,
+            r.exit_code, r.data_fingerprint, r.config, r.git_commit, r.git_branch, r.git_dirty, r.workspace_id,
+            r.configuration_id, r.summary, r.artifact_paths,
+            coalesce(t.trials, 0) AS trials, b.trial_id AS best_trial, b.sharpe AS best_sharpe,
+            CASE WHEN r.status = 'failed' THEN f.phase END AS failed_phase,
+            ${catalog ? "p.events_file, p.events_offset" : "NULL::VARCHAR AS events_file, NULL::BIGINT AS events_offset"}
+     FROM (${indexSql().runs}) r
+     LEFT JOIN (SELECT run_id, count(*) AS trials FROM trial_results WHERE run_id IN ${ids} GROUP BY run_id) t
+       USING (run_id)
+     LEFT JOIN (SELECT run_id, trial_id, metrics['sharpe'] AS sharpe FROM trial_results
+                WHERE run_id IN ${ids} AND metrics['sharpe'] IS NOT NULL
+                QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY metrics['sharpe'] DESC, recorded_ms, trial_id) = 1) b
+       USING (run_id)
+     LEFT JOIN (SELECT run_id, phase FROM phase_timings WHERE run_id IN ${ids} AND completed_ms IS NULL
+                QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY phase_order DESC NULLS LAST, phase DESC) = 1) f
+       USING (run_id)
+     ${pointers}
+     WHERE r.run_id IN ${ids}
+     ORDER BY r.run_id`,
+    params,
+  );
+  const phases = await reader.rows(
+    `SELECT run_id, phase, phase_order, started_ms, completed_ms, duration_ms
+     FROM phase_timings WHERE run_id IN ${ids} ORDER BY run_id, phase_order, phase`,
+    params,
+  );
+  const artifacts = catalog
+    ? await reader.rows(
+        `SELECT run_id, artifact_id, kind, path, format, bytes, sha256
+         FROM catalog.artifacts_catalog WHERE run_id IN ${ids}
+         ORDER BY run_id, path, artifact_id, kind, format, bytes, sha256`,
+        params,
+      )
+    : [];
+  return {
+    runs: runs as unknown as RunRecord[],
+    phases: phases as unknown as RunRecords["phases"],
+    artifacts: artifacts as unknown as RunRecords["artifacts"],
+  };
+}

@@ -1,0 +1,143 @@
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { ledgerPaths } from "@ledger/schema";
+import { isTransient } from "./connect.js";
+import { PostgresOptionError } from "./errors.js";
+import { openPgSync, type PgSync, type PgSyncOptions, type SyncReport } from "./sync.js";
+
+/** The longest delay `setTimeout` keeps. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+export interface RetryOptions {
+  /** First wait after a failed attempt; it doubles with each failure in a row. @default 100 */
+  backoffMs?: number;
+  /** The longest wait between attempts. @default 5000 */
+  maxBackoffMs?: number;
+  /** Stops waiting and retrying. */
+  signal?: AbortSignal;
+}
+
+export interface FollowOptions extends PgSyncOptions, RetryOptions {
+  /** Seconds between syncs when no publication of the index wakes it sooner. @default 30 */
+  intervalSeconds?: number;
+  /** How often the published index's inode and mtime are looked at. @default 200 */
+  pollMs?: number;
+  /** Called after each sync that wrote something, and with each failure (which is retried). */
+  onSync?: (report: SyncReport | undefined, error?: unknown) => void;
+}
+
+export interface FollowReport {
+  syncs: number;
+  /** Runs inserted or changed over all syncs. */
+  runs: number;
+  failures: number;
+}
+
+/**
+ * Keeps PostgreSQL up to the published index until `signal` aborts: a sync now, then one each time
+ * the indexer publishes. A failed sync (PostgreSQL stopped or restarting, the index not yet
+ * published) is reported and retried with backoff; it never ends the loop, and the checkpoint
+ * makes the retry resume exactly where the last committed sync stopped. Only opening (a bad URL,
+ * a server that cannot be reached at the start) fails.
+ */
+export async function followPgSync(options: FollowOptions): Promise<FollowReport> {
+  checkWaits(options);
+  const sync = await openPgSync(options);
+  const intervalMs = (options.intervalSeconds ?? 30) * 1000;
+  const pollMs = options.pollMs ?? 200;
+  const indexDir = options.indexDir ?? ledgerPaths(options.root).index;
+  const report: FollowReport = { syncs: 0, runs: 0, failures: 0 };
+  let failures = 0;
+  try {
+    while (!options.signal?.aborted) {
+      const seen = stamp(indexDir);
+      try {
+        const result = await sync.sync();
+        failures = 0;
+        report.syncs++;
+        report.runs += result.runs;
+        if (result.advanced) options.onSync?.(result);
+      } catch (error) {
+        failures++;
+        report.failures++;
+        options.onSync?.(undefined, error);
+        await sleep(backoff(failures, options), options.signal);
+        continue;
+      }
+      await waitForPublication(indexDir, seen, pollMs, intervalMs, options.signal);
+    }
+  } finally {
+    await sync.close();
+  }
+  return report;
+}
+
+/**
+ * One sync, retried with backoff while PostgreSQL is away (stopped, restarting, refusing
+ * connections) for up to `retryForMs`; any other failure, or one that lasts longer, is thrown.
+ */
+export async function syncWithRetry(
+  sync: PgSync,
+  options: RetryOptions & { retryForMs?: number; onRetry?: (error: unknown) => void } = {},
+): Promise<SyncReport> {
+  const deadline = Date.now() + (options.retryForMs ?? 60_000);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sync.sync();
+    } catch (error) {
+      if (!isTransient(error) || Date.now() >= deadline || options.signal?.aborted) throw error;
+      options.onRetry?.(error);
+      await sleep(backoff(attempt, options), options.signal);
+    }
+  }
+}
+
+function backoff(failures: number, options: RetryOptions): number {
+  const first = options.backoffMs ?? 100;
+  return Math.min(options.maxBackoffMs ?? 5000, first * 2 ** Math.min(failures - 1, 20));
+}
+
+/** Identity of the published runs and catalog databases: a publication renames a new file in. */
+function stamp(indexDir: string): string {
+  return ["runs", "catalog"]
+    .map((db) => {
+      const st = fs.statSync(join(indexDir, `${db}.duckdb`), { throwIfNoEntry: false });
+      return st ? `${st.ino}:${st.mtimeMs}` : "-";
+    })
+    .join("/");
+}
+
+/** Resolves when the published index differs from `seen`, after `intervalMs`, or on abort. */
+async function waitForPublication(
+  indexDir: string,
+  seen: string,
+  pollMs: number,
+  intervalMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const deadline = Date.now() + intervalMs;
+  while (!signal?.aborted && Date.now() < deadline && stamp(indexDir) === seen) {
+    await sleep(Math.min(pollMs, deadline - Date.now()), signal);
+  }
+}
+
+/** Refuses a wait that would spin (zero, negative, NaN) or that `setTimeout` cannot hold. */
+function checkWaits(options: FollowOptions): void {
+  const waitsMs = {
+    intervalSeconds: options.intervalSeconds === undefined ? undefined : options.intervalSeconds * 1000,
+    pollMs: options.pollMs,
+    backoffMs: options.backoffMs,
+    maxBackoffMs: options.maxBackoffMs,
+  };
+  for (const [name, ms] of Object.entries(waitsMs)) {
+    if (ms !== undefined && !(ms > 0 && ms <= MAX_TIMEOUT_MS)) {
+      throw new PostgresOptionError(`${name} must be over 0 and at most ${MAX_TIMEOUT_MS} ms, got ${ms} ms`);
+    }
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return delay(ms, undefined, signal ? { signal } : {}).catch(() => {});
+}

@@ -1,0 +1,18 @@
+export { checkUrl, redactUrl } from "./connect.js";
+export {
+  PostgresConnectError,
+  PostgresMigrationError,
+  PostgresOptionError,
+  PostgresQueryError,
+  PostgresSyncError,
+  PostgresUrlError,
+} from "./errors.js";
+export {
+  type FollowOptions,
+  type FollowReport,
+  followPgSync,
+  type RetryOptions,
+  syncWithRetry,
+} from "./follow.js";
+export { openPostgresRuns, PostgresRuns, type PostgresRunsOptions } from "./read.js";
+export { openPgSync, PgSync, type PgSyncOptions, type SyncReport } from "./sync.js";

@@ -1,0 +1,162 @@
+import { join } from "node:path";
+import {
+  IndexMissingError,
+  type IndexOffsets,
+  type IndexReader,
+  openIndexReader,
+  runRecords,
+  runsChangedSince,
+} from "@ledger/indexer";
+import { ledgerPaths } from "@ledger/schema";
+import type pg from "pg";
+import { readCheckpoint, sameOffsets, writeCheckpoint } from "./checkpoint.js";
+import { checkUrl, connectClient, describe, isTransient } from "./connect.js";
+import { PostgresOptionError, PostgresSyncError } from "./errors.js";
+import { SYNC_LOCK } from "./locks.js";
+import { migrate } from "./migrate.js";
+import { type WriteCounts, writeRuns } from "./write-rows.js";
+
+export interface PgSyncOptions {
+  /** `postgres://user:password@host:port/database` */
+  url: string;
+  /** The ledger root whose published index is mirrored. */
+  root: string;
+  /** Where the published index is. @default `{root}/index` */
+  indexDir?: string;
+  /** Runs read from the index and written per statement. @default 2000 */
+  batchRuns?: number;
+}
+
+/** What one sync did. */
+export interface SyncReport extends WriteCounts {
+  /** Runs the index changed since the last sync (each re-read; `runs` counts those that differed). */
+  changed: number;
+  /** Whether the checkpoint moved: false when the index had nothing new. */
+  advanced: boolean;
+  durationMs: number;
+}
+
+/**
+ * Mirrors the published index's runs into PostgreSQL. Each `sync()` is one PostgreSQL
+ * transaction that writes the rows of every run the index changed since the stored checkpoint
+ * together with the new checkpoint, under an advisory lock: a crash at any point leaves either
+ * all of it or none, and two syncs at once take turns.
+ */
+export class PgSync {
+  readonly #options: PgSyncOptions;
+  readonly #reader: IndexReader;
+  readonly #batch: number;
+  #client: pg.Client | undefined;
+
+  private constructor(options: PgSyncOptions) {
+    this.#options = options;
+    this.#batch = options.batchRuns ?? 2000;
+    this.#reader = openIndexReader({
+      root: options.root,
+      ...(options.indexDir ? { indexDir: options.indexDir } : {}),
+    });
+  }
+
+  /** Connects and brings the tables to the newest version; an unreachable server is an error at once. */
+  static async open(options: PgSyncOptions): Promise<PgSync> {
+    checkUrl(options.url);
+    if (options.batchRuns !== undefined && !(Number.isInteger(options.batchRuns) && options.batchRuns > 0)) {
+      throw new PostgresOptionError(`batchRuns must be a whole number over 0, got ${options.batchRuns}`);
+    }
+    const sync = new PgSync(options);
+    try {
+      await migrate(await sync.#connect());
+    } catch (error) {
+      await sync.close();
+      throw error;
+    }
+    return sync;
+  }
+
+  /** Brings PostgreSQL up to the published index, in one transaction. */
+  async sync(): Promise<SyncReport> {
+    const started = performance.now();
+    if (!this.#reader.exists()) throw new IndexMissingError(join(this.#indexDir(), "runs.duckdb"));
+    const client = await this.#connect();
+    const report: SyncReport = {
+      runs: 0,
+      phases: 0,
+      artifacts: 0,
+      escaped: 0,
+      changed: 0,
+      advanced: false,
+      durationMs: 0,
+    };
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1, $2)", [...SYNC_LOCK]);
+      const stored = await readCheckpoint(client);
+      // Offsets first, rows after: the rows are then as new as the offsets or newer, so what the
+      // checkpoint claims is always in PostgreSQL (newer rows are read again next time).
+      const current: IndexOffsets = {
+        runs: await this.#reader.checkpoints("runs"),
+        catalog: this.#reader.has("catalog") ? await this.#reader.checkpoints("catalog") : new Map(),
+      };
+      if (sameOffsets(stored, current)) {
+        await client.query("ROLLBACK");
+        return { ...report, durationMs: performance.now() - started };
+      }
+      const ids = await runsChangedSince(this.#reader, stored, current);
+      report.changed = ids.length;
+      for (let i = 0; i < ids.length; i += this.#batch) {
+        const counts = await writeRuns(client, await runRecords(this.#reader, ids.slice(i, i + this.#batch)));
+        report.runs += counts.runs;
+        report.phases += counts.phases;
+        report.artifacts += counts.artifacts;
+        report.escaped += counts.escaped;
+      }
+      await writeCheckpoint(client, stored, current);
+      await client.query(
+        `INSERT INTO ledger_sync_state (synced_at, runs_written, escaped_values) VALUES (now(), $1, $2)
+         ON CONFLICT (id) DO UPDATE SET synced_at = now(),
+           runs_written = ledger_sync_state.runs_written + excluded.runs_written,
+           escaped_values = ledger_sync_state.escaped_values + excluded.escaped_values`,
+        [report.runs, report.escaped],
+      );
+      await client.query("COMMIT");
+      report.advanced = true;
+      report.durationMs = performance.now() - started;
+      return report;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      if (isTransient(error)) {
+        // The connection is gone: the next attempt opens a new one.
+        this.#drop();
+        throw error;
+      }
+      if (error instanceof Error && "code" in error && String(error.code).startsWith("LEDGER_")) throw error;
+      throw new PostgresSyncError(`sync failed: ${describe(error)}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#reader.close();
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => {});
+  }
+
+  #indexDir(): string {
+    return this.#options.indexDir ?? ledgerPaths(this.#options.root).index;
+  }
+
+  async #connect(): Promise<pg.Client> {
+    this.#client ??= await connectClient(this.#options.url, "ledger pg-sync");
+    return this.#client;
+  }
+
+  #drop(): void {
+    const client = this.#client;
+    this.#client = undefined;
+    client?.end().catch(() => {});
+  }
+}
+
+export function openPgSync(options: PgSyncOptions): Promise<PgSync> {
+  return PgSync.open(options);
+}
