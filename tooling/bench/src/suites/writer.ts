@@ -186,7 +186,10 @@ async function measure(c: Contestant, lines: string[]): Promise<Sample> {
   }
 }
 
-/** Durable append: ledger beside the peers issue 3 names, each in a fresh folder, same events. */
+/**
+ * Durable append: ledger beside the usual ways to append durably (the seeds' temp-file scheme, a
+ * plain append and fdatasync, a logger, SQLite, DuckDB), each in a fresh folder, same events.
+ */
 export async function writerSuite(runs: number): Promise<void> {
   const lines = Array.from({ length: 200_000 }, (_, i) => `${JSON.stringify(typicalTrial(i))}\n`);
   const bytes = Buffer.byteLength(lines[0]!);
