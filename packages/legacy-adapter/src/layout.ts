@@ -2,8 +2,8 @@ import { sqlIdent } from "@ledger/schema";
 import { LegacyLayoutError } from "./errors.js";
 
 /**
- * Where the old system kept each thing, and under which column names. The default is the layout
- * the seeds describe; real databases differ in names, so every table and column can be remapped
+ * Where the old system kept each thing, and under which column names. The default is the old
+ * system's layout as ledger's original design notes describe it; real databases differ in names, so every table and column can be remapped
  * without code changes (`{ ...defaultLegacyLayout, runs: { ...defaultLegacyLayout.runs, columns: {...} } }`).
  */
 export interface LegacyLayout {

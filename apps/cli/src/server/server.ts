@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { indexLag, openIndexReader, readHealth, runDetail } from "@ledger/indexer";
+import { indexLag, openIndexReader, readHealth } from "@ledger/indexer";
 import { firstLine, isSafeId } from "@ledger/schema";
 import { type LogCursor, parseCursor } from "@ledger/writer";
+import { describeError } from "../errors.js";
 import { authorized } from "./auth.js";
 import { PAGE } from "./page.js";
 import { json, problem } from "./respond.js";
 import { downloadEvents, streamEvents } from "./run-events.js";
+import { indexRunSource, type RunSource } from "./run-source.js";
 import { runList } from "./runs.js";
 
 export interface ServeOptions {
@@ -14,6 +16,11 @@ export interface ServeOptions {
   token?: string;
   /** SSE heartbeat interval. @default 15000 */
   heartbeatMs?: number;
+  /**
+   * Where `GET /runs` and `GET /runs/{id}` read runs from; closed with the server. Events are
+   * always read from the log. @default the published index under `root`
+   */
+  runs?: RunSource;
 }
 
 const RUN_PATH = /^\/runs\/([^/]+)(\/events)?$/;
@@ -21,13 +28,17 @@ const RUN_PATH = /^\/runs\/([^/]+)(\/events)?$/;
 /** The HTTP API of DESIGN.md and the web page, over one read-only view of the index. */
 export function createLedgerServer(options: ServeOptions): Server {
   const reader = openIndexReader({ root: options.root });
+  const runs = options.runs ?? indexRunSource(reader);
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) problem(response, statusOf(error), messageOf(error));
       else response.end();
     });
   });
-  server.on("close", () => reader.close());
+  server.on("close", () => {
+    reader.close();
+    void runs.close();
+  });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://localhost");
@@ -46,15 +57,14 @@ export function createLedgerServer(options: ServeOptions): Server {
       const lag = await indexLag(reader, options.root);
       return json(response, 200, { daemon: readHealth(options.root) ?? null, lag });
     }
-    if (url.pathname === "/runs")
-      return json(response, 200, { runs: await runList(reader, url.searchParams) });
+    if (url.pathname === "/runs") return json(response, 200, { runs: await runList(runs, url.searchParams) });
     const match = RUN_PATH.exec(url.pathname);
     if (!match) return problem(response, 404, `no route ${url.pathname}`);
     const runId = decodeURIComponent(match[1] ?? "");
     if (!isSafeId(runId)) return problem(response, 400, "invalid run id");
     if (!match[2]) {
-      const detail = await runDetail(reader, runId);
-      return detail ? json(response, 200, detail) : problem(response, 404, `no run ${runId} in the index`);
+      const detail = await runs.detail(runId);
+      return detail ? json(response, 200, detail) : problem(response, 404, `no run ${runId} in ${runs.name}`);
     }
     const controller = new AbortController();
     response.on("close", () => controller.abort());
@@ -98,11 +108,14 @@ function startOf(
 
 function statusOf(error: unknown): number {
   const code = (error as { code?: string }).code;
-  if (code === "LEDGER_INDEX_MISSING") return 503;
+  if (code === "LEDGER_INDEX_MISSING" || code === "LEDGER_PG_QUERY") return 503;
   if (code === "LEDGER_BAD_REQUEST") return 400;
   return 500;
 }
 
+/** One line, worded as the CLI words it (a missing index says how to build one). */
 function messageOf(error: unknown): string {
-  return error instanceof Error ? firstLine(error) : "error";
+  if (!(error instanceof Error)) return "error";
+  const typed = typeof (error as { code?: unknown }).code === "string";
+  return firstLine(typed ? describeError(error as Error & { code: string }) : error);
 }
