@@ -67,6 +67,29 @@ export class EventStamper {
     }
   }
 
+  /**
+   * Stamps the event and hands it to `send`, as an append does: a stamping error (or one thrown by
+   * `send`) comes back as a rejected promise, and nothing is sent.
+   */
+  stampThen<T>(input: EventInputLike, send: (stamped: Stamped) => Promise<T>): Promise<T> {
+    try {
+      return send(this.stamp(input));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `stampThen` for a batch: every event is stamped before any is sent; one bad event sends none. */
+  stampManyThen<T>(inputs: readonly EventInputLike[], send: (stamped: Stamped) => Promise<T>): Promise<T[]> {
+    let stamped: Stamped[];
+    try {
+      stamped = this.stampMany(inputs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.all(stamped.map(send));
+  }
+
   #prepare(input: EventInputLike): StoredEvent {
     const ready =
       typeof input.event_id === "string" &&

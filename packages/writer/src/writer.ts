@@ -20,7 +20,7 @@ import { nodeFs } from "./fs-layer.js";
 import type { Durability, WriterOptions } from "./options.js";
 import { isReplaced, type OpenPart, openPart } from "./part-file.js";
 import type { RecoveryReport } from "./recovery.js";
-import { EventStamper, type Stamped } from "./stamp.js";
+import { EventStamper } from "./stamp.js";
 
 export type Subscriber = (appended: Appended) => void;
 
@@ -111,12 +111,7 @@ export class Writer implements Appender {
    */
   append(input: EventInputLike): Promise<Appended> {
     if (this.#closed) return Promise.reject(new WriterClosedError());
-    try {
-      const { event, line } = this.#stamper.stamp(input);
-      return this.#enqueue(event, line);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.#stamper.stampThen(input, ({ event, line }) => this.#enqueue(event, line));
   }
 
   /**
@@ -125,13 +120,7 @@ export class Writer implements Appender {
    */
   appendMany(inputs: readonly EventInputLike[]): Promise<Appended[]> {
     if (this.#closed) return Promise.reject(new WriterClosedError());
-    let stamped: Stamped[];
-    try {
-      stamped = this.#stamper.stampMany(inputs);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return Promise.all(stamped.map(({ event, line }) => this.#enqueue(event, line)));
+    return this.#stamper.stampManyThen(inputs, ({ event, line }) => this.#enqueue(event, line));
   }
 
   #enqueue(event: StoredEvent, line: string | undefined): Promise<Appended> {
