@@ -1,0 +1,3 @@
+import { ledgerProject } from "@ledger/vitest-config";
+
+export default ledgerProject("jetstream");
