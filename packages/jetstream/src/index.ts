@@ -15,5 +15,6 @@ export {
   openJetStreamWriter,
 } from "./jetstream-writer.js";
 export type { PubAck } from "./pub-ack.js";
+export { runSink, type Sink, type SinkHealth, type SinkOptions } from "./sink.js";
 export { type EnsuredStream, type EnsureStreamOptions, ensureStream } from "./stream.js";
 export { DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX, eventSubject, NO_RUN_TOKEN } from "./subjects.js";
