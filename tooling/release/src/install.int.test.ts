@@ -45,7 +45,7 @@ describe("the packed packages, installed with npm outside the monorepo", () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "ledger-install-"));
     tarballs = packAll(join(dir, "tarballs"));
-  });
+  }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("every package: `npx ledger demo` runs, a script emits a run through @ledger/writer, one reads legacy and index through @ledger/legacy-adapter", () => {
