@@ -1,4 +1,5 @@
 import { rename, rm } from "node:fs/promises";
+import { sqlString } from "@ledger/schema";
 import { DuckDBMissingError } from "./errors.js";
 
 /** The part of `@duckdb/node-api` that writing Parquet uses. */
@@ -35,10 +36,9 @@ export async function jsonlToParquet(
   }
   const db = await duckdb.DuckDBInstance.create(":memory:");
   const connection = await db.connect();
-  const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
   try {
     await connection.run(
-      `COPY (SELECT * FROM read_json_auto(${sql(jsonl)}, format='newline_delimited')) TO ${sql(`${file}.tmp`)} (FORMAT parquet)`,
+      `COPY (SELECT * FROM read_json_auto(${sqlString(jsonl)}, format='newline_delimited')) TO ${sqlString(`${file}.tmp`)} (FORMAT parquet)`,
     );
   } catch (error) {
     await rm(`${file}.tmp`, { force: true });
