@@ -79,6 +79,41 @@ describe.skipIf(!findNatsServer())("JetStream writer on a real nats-server", () 
     expect(await storedMessages(options.stream)).toHaveLength(1);
   });
 
+  it("keeps a line within the server's max_payload: a truncatable field is cut to fit, anything else refused", async () => {
+    const options = await freshStream();
+    const writer = await openJetStreamWriter({ ...options, timeoutMs: 2_000 });
+    // Lines under the log's 1 MiB limit whose message, headers included, is over the server's.
+    const sized = <T extends Record<string, unknown>>(event: (blob: string) => T) => {
+      const overhead = JSON.stringify({
+        ...event(""),
+        event_id: "x".repeat(26),
+        timestamp_ms: 1e12,
+        schema_version: 1,
+        seq: 1,
+      }).length;
+      return event("x".repeat(1024 * 1024 - 60 - overhead));
+    };
+    const phase = sized((blob) => ({
+      event_type: "phase.completed",
+      run_id: "big",
+      phase: "p",
+      duration_ms: 1,
+      output_summary: { blob },
+    }));
+    const trial = sized((blob) => ({
+      event_type: "trial.recorded",
+      run_id: "big",
+      trial_id: "t",
+      params: { blob },
+      metrics: {},
+    }));
+    await writer.append(phase);
+    await expect(writer.append(trial)).rejects.toMatchObject({ code: "LEDGER_LINE_TOO_LARGE" });
+    await writer.close();
+    const [stored] = await storedMessages(options.stream);
+    expect(stored!.json<{ output_summary: unknown }>().output_summary).toMatchObject({ _truncated: true });
+  });
+
   it("stores an event once when its ack times out and it is sent again with the same message id", async () => {
     const options = await freshStream();
     const writer = await openJetStreamWriter({ ...options, ackTimeoutMs: 50, timeoutMs: 10_000 });

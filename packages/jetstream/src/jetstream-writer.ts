@@ -1,4 +1,4 @@
-import { resolveRoot, type StoredEvent } from "@ledger/schema";
+import { DEFAULT_MAX_LINE_BYTES, resolveRoot, type StoredEvent } from "@ledger/schema";
 import {
   type Appended,
   type Appender,
@@ -24,6 +24,11 @@ import { assertStreamExists } from "./stream.js";
 import { assertSubjectPrefix, DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX, eventSubject } from "./subjects.js";
 
 export interface JetStreamWriterOptions extends StampOptions, ConnectOptions {
+  /**
+   * Longest line, newline included; never more than the server's `max_payload` less room for
+   * the headers. @default 1 MiB, or that, whichever is less
+   */
+  maxLineBytes?: number;
   /** The JetStream stream that stores the events (see `ensureStream`). @default "LEDGER" */
   stream?: string;
   /** First token(s) of every subject: `<prefix>.<event_type>.<run>`. @default "ledger" */
@@ -115,7 +120,14 @@ export class JetStreamWriter implements Appender {
     this.root = options.root ?? resolveRoot();
     this.stream = options.stream ?? DEFAULT_STREAM;
     this.subjectPrefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
-    this.#stamper = new EventStamper(options);
+    // A message over the server's max_payload (headers included) would be refused after the
+    // fact; as the line limit, it makes a truncatable field be cut to fit instead.
+    const maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_LINE_BYTES;
+    const headerRoom = 256 + this.stream.length;
+    this.#stamper = new EventStamper({
+      ...options,
+      maxLineBytes: Math.min(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES, maxPayload - headerRoom),
+    });
     this.#ackTimeoutMs = options.ackTimeoutMs ?? 2_000;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#maxInFlight = Math.max(1, options.maxInFlight ?? 256);

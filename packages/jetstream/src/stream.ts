@@ -75,6 +75,13 @@ export async function ensureStream(options: EnsureStreamOptions): Promise<Ensure
   const nc = await connectNats(options);
   try {
     return await jsApi(serverList(options.servers), async () => {
+      // A single 2.9 server takes an update to three replicas and reports it, yet keeps one copy.
+      if (wanted.num_replicas > 1 && nc.info?.cluster === undefined) {
+        throw new JetStreamRefusedError(
+          serverList(options.servers),
+          `${wanted.num_replicas} replicas need a cluster of at least ${wanted.num_replicas} servers, and this server is not in one`,
+        );
+      }
       const jsm = await jetstreamManager(nc);
       const existing = await streamConfig(jsm, name);
       let action: EnsuredStream["action"] = "unchanged";
