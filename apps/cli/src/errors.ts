@@ -33,6 +33,7 @@ export function handleError(error: unknown): number {
  */
 const NEXT_STEPS: Record<string, string> = {
   LEDGER_INDEX_MISSING: "run `ledger rebuild-index` or start the daemon",
+  LEDGER_STREAM_MISSING: "create it with `ledger jetstream init --nats URL`",
 };
 
 /** A typed ledger error's message as the CLI words it: the package's message and the next step. */

@@ -1,11 +1,16 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "../global-args.js";
+import { optionalNatsOptions } from "./jetstream/options.js";
 
 export interface EmitArgs extends GlobalArgs {
   "event-type"?: string;
   "run-id"?: string;
   json?: string;
   durability?: string;
+  /** Set: the events go to JetStream instead of the local log. */
+  nats?: string;
+  stream: string;
+  "subject-prefix": string;
   /** The event's own fields, as `--field-name value` (kebab-case becomes snake_case). */
   [field: string]: unknown;
 }
@@ -15,7 +20,7 @@ export const emitCommand: CommandModule<GlobalArgs, EmitArgs> = {
   describe: "append events: one from flags or --json, or NDJSON on stdin (all validated first)",
   // Async so the catalogue (TypeBox) loads only when emit runs, never for `ledger --help`.
   builder: async (y) =>
-    y
+    optionalNatsOptions(y)
       .option("event-type", { type: "string", describe: "event type, e.g. run.created" })
       .option("run-id", { type: "string", describe: "run id (run-scoped types)" })
       .option("json", { type: "string", describe: "the whole event as JSON" })
@@ -36,6 +41,10 @@ export const emitCommand: CommandModule<GlobalArgs, EmitArgs> = {
         "",
       )
       .example("cat events.ndjson | $0 emit", "a batch: nothing is written unless every line is valid")
+      .example(
+        "$0 emit --nats nats://10.0.0.5:4222 --json '{...}'",
+        "to JetStream: printed once acknowledged",
+      )
       .epilog((await import("../handlers/emit-help.js")).emitTypesHelp()),
   handler: async (args) => (await import("../handlers/emit.js")).emit(args),
 };

@@ -4,6 +4,7 @@ import { demoCommand } from "./demo.js";
 import { doctorCommand } from "./doctor.js";
 import { emitCommand } from "./emit.js";
 import { eventsCommand } from "./events.js";
+import { jetstreamCommand } from "./jetstream/index.js";
 import { legacyCommand } from "./legacy/index.js";
 import { queryCommand } from "./query.js";
 import { rebuildIndexCommand } from "./rebuild-index.js";
@@ -11,6 +12,7 @@ import { retentionCommand } from "./retention.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
 import { serveCommand } from "./serve.js";
+import { sinkCommand } from "./sink.js";
 
 /**
  * Every `ledger` command, one module per file. Modules only declare flags; their handlers import
@@ -29,5 +31,7 @@ export const commands: CommandModule<any, any>[] = [
   serveCommand,
   doctorCommand,
   legacyCommand,
+  jetstreamCommand,
+  sinkCommand,
   retentionCommand,
 ];

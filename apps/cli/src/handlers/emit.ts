@@ -6,8 +6,9 @@ import {
   resolveRoot,
   serializeEvent,
 } from "@ledger/schema";
-import { type Durability, type EventInputLike, openWriter } from "@ledger/writer";
+import { type Appender, type Durability, type EventInputLike, openWriter } from "@ledger/writer";
 import type { EmitArgs } from "../commands/emit.js";
+import { natsServers } from "../commands/jetstream/options.js";
 import { UsageError } from "../errors.js";
 import { out } from "../output/print.js";
 import { UserError } from "../user-error.js";
@@ -20,6 +21,9 @@ const RESERVED = new Set([
   "event-type",
   "run-id",
   "durability",
+  "nats",
+  "stream",
+  "subject-prefix",
   "help",
   "version",
 ]);
@@ -126,14 +130,25 @@ export async function emit(args: EmitArgs): Promise<void> {
       throw error;
     }
   });
-  const writer = await openWriter({
-    root: resolveRoot(args.root),
-    durability: args.durability as Durability,
-  });
+  const writer: Appender =
+    args.nats === undefined
+      ? await openWriter({ root: resolveRoot(args.root), durability: args.durability as Durability })
+      : await openNatsWriter(args, args.nats, resolveRoot(args.root));
   try {
     const appended = await writer.appendMany(events as EventInputLike[]);
     for (const a of appended) out(a.event.event_id);
   } finally {
     await writer.close();
   }
+}
+
+/** The JetStream writer, loaded only when `--nats` asks for it. */
+async function openNatsWriter(args: EmitArgs, nats: string, root: string): Promise<Appender> {
+  const { openJetStreamWriter } = await import("@ledger/jetstream");
+  return openJetStreamWriter({
+    servers: natsServers(nats),
+    stream: args.stream,
+    subjectPrefix: args["subject-prefix"],
+    root,
+  });
 }

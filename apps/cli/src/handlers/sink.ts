@@ -1,0 +1,41 @@
+import { runSink, type SinkHealth } from "@ledger/jetstream";
+import { resolveRoot } from "@ledger/schema";
+import { natsServers } from "../commands/jetstream/options.js";
+import type { SinkArgs } from "../commands/sink.js";
+import { dim, out } from "../output/print.js";
+
+const counts = (h: SinkHealth) =>
+  `${h.landed} landed, ${h.redeliveries} redelivered, ${h.rejected} rejected, ${h.writeFailures} write failures`;
+
+export async function sink(args: SinkArgs): Promise<void> {
+  const root = resolveRoot(args.root);
+  const running = await runSink({
+    servers: natsServers(args.nats),
+    stream: args.stream,
+    durable: args.durable,
+    ackWaitMs: args["ack-wait"] * 1000,
+    root,
+    connectTimeoutMs: 10_000,
+    onError: (error, msg) =>
+      process.stderr.write(
+        `ledger sink: message ${msg.streamSeq} on ${msg.subject}: ${error instanceof Error ? error.message : String(error)}\n`,
+      ),
+  });
+  const stop = () => void running.stop();
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  out(
+    `landing stream ${args.stream} (consumer ${args.durable}) into ${root} (pid ${process.pid}); SIGTERM or Ctrl-C stops`,
+  );
+  const ticker = args.verbose
+    ? setInterval(() => out(dim(`${new Date().toISOString()} ${counts(running.health())}`)), 10_000)
+    : undefined;
+  try {
+    await running.done;
+  } finally {
+    clearInterval(ticker);
+    process.off("SIGTERM", stop);
+    process.off("SIGINT", stop);
+  }
+  out(`stopped: ${counts(running.health())}`);
+}
