@@ -1,7 +1,7 @@
 import type { RunDetail, RunFilter, RunListItem } from "@ledger/indexer";
 import pg from "pg";
-import { clientConfig, describe } from "./connect.js";
-import { PostgresQueryError } from "./errors.js";
+import { clientConfig, describe, isTransient, redactUrl } from "./connect.js";
+import { PostgresConnectError, PostgresQueryError } from "./errors.js";
 
 export interface PostgresRunsOptions {
   /** `postgres://user:password@host:port/database` */
@@ -29,14 +29,45 @@ const epochMs = (column: string) =>
  */
 export class PostgresRuns {
   readonly #pool: pg.Pool;
+  readonly #url: string;
 
   constructor(options: PostgresRunsOptions) {
+    this.#url = options.url;
     this.#pool = new pg.Pool({
       ...clientConfig(options.url, "ledger serve"),
       max: options.maxConnections ?? 4,
     });
     // An idle connection the server dropped: the pool replaces it; the next query reports any problem.
     this.#pool.on("error", () => {});
+  }
+
+  /**
+   * Checks that the server answers and holds the mirror's tables: `PostgresConnectError` when it
+   * cannot be reached, `PostgresQueryError` when no sync has created the tables yet.
+   */
+  async check(): Promise<void> {
+    try {
+      await this.#pool.query("SELECT 1 FROM ledger_runs LIMIT 1");
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "";
+      if (code === "42P01") {
+        throw new PostgresQueryError(
+          `${redactUrl(this.#url)} has no ledger tables: no sync has run into it`,
+          {
+            cause: error,
+          },
+        );
+      }
+      // Not a server's answer (refused, unknown host), or a refusal to let this user in.
+      if (isTransient(error) || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith("28") || code === "3D000") {
+        throw new PostgresConnectError(`cannot connect to ${redactUrl(this.#url)}: ${describe(error)}`, {
+          cause: error,
+        });
+      }
+      throw new PostgresQueryError(`reading runs from PostgreSQL failed: ${describe(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   /** The runs matching `filter`, newest first, with their trial counts. */

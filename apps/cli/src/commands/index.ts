@@ -6,6 +6,7 @@ import { emitCommand } from "./emit.js";
 import { eventsCommand } from "./events.js";
 import { jetstreamCommand } from "./jetstream/index.js";
 import { legacyCommand } from "./legacy/index.js";
+import { pgSyncCommand } from "./pg-sync.js";
 import { queryCommand } from "./query.js";
 import { rebuildIndexCommand } from "./rebuild-index.js";
 import { retentionCommand } from "./retention.js";
@@ -28,6 +29,7 @@ export const commands: CommandModule<any, any>[] = [
   queryCommand,
   rebuildIndexCommand,
   daemonCommand,
+  pgSyncCommand,
   serveCommand,
   doctorCommand,
   legacyCommand,

@@ -6,6 +6,7 @@ export interface ServeArgs extends GlobalArgs {
   host: string;
   port: number;
   token?: string;
+  pg?: string;
 }
 
 export const serveCommand: CommandModule<GlobalArgs, ServeArgs> = {
@@ -22,6 +23,12 @@ export const serveCommand: CommandModule<GlobalArgs, ServeArgs> = {
       .option("token", {
         type: "string",
         describe: "require Authorization: Bearer <token> (default: $LEDGER_TOKEN)",
+      })
+      .option("pg", {
+        type: "string",
+        requiresArg: true,
+        describe:
+          "read runs from this PostgreSQL mirror (see pg-sync) instead of the index; events stay from the log",
       }),
   handler: async (args) => (await import("../handlers/serve.js")).serve(args),
 };

@@ -1,5 +1,6 @@
 import type { ServeArgs } from "../commands/serve.js";
 import { out } from "../output/print.js";
+import { postgresRunSource } from "../server/run-source.js";
 import { createLedgerServer } from "../server/server.js";
 import { UserError } from "../user-error.js";
 import { logRootOf } from "./log-root.js";
@@ -14,7 +15,12 @@ export async function serve(args: ServeArgs): Promise<void> {
       `binding ${args.host} exposes the index beyond this machine: pass --token`,
     );
   }
-  const server = createLedgerServer({ root: logRootOf(args.root), ...(token ? { token } : {}) });
+  const runs = args.pg === undefined ? undefined : await postgresRunSource(args.pg);
+  const server = createLedgerServer({
+    root: logRootOf(args.root),
+    ...(token ? { token } : {}),
+    ...(runs ? { runs } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(
@@ -28,7 +34,10 @@ export async function serve(args: ServeArgs): Promise<void> {
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : args.port;
-  out(`ledger serving http://${args.host}:${port}/ ${token ? "(bearer token required)" : ""}`.trimEnd());
+  const from = runs ? ` (runs from ${runs.name})` : "";
+  out(
+    `ledger serving http://${args.host}:${port}/${from} ${token ? "(bearer token required)" : ""}`.trimEnd(),
+  );
   await new Promise<void>((resolve) => {
     const stop = () => server.close(() => resolve());
     process.once("SIGTERM", stop);

@@ -5,5 +5,7 @@ export {
   mirrorRows,
   type PostgresServer,
   postgresBin,
+  postgresForTests,
   startPostgres,
+  transactionWatcher,
 } from "./postgres-server.js";

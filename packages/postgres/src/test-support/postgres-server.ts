@@ -30,6 +30,20 @@ export function postgresBin(): string | undefined {
 }
 
 /**
+ * Whether tests that need PostgreSQL can run: true when it is installed, false (skip them) when
+ * not, and an error under CI (`CI=true`), where a missing server must fail the run, not skip it.
+ */
+export function postgresForTests(): boolean {
+  if (postgresBin() !== undefined) return true;
+  if (process.env.CI === "true") {
+    throw new Error(
+      `PostgreSQL 15 is not installed (no initdb in ${process.env.LEDGER_PG_BIN ?? DEFAULT_BIN}), and CI must run these tests`,
+    );
+  }
+  return false;
+}
+
+/**
  * `initdb --no-sync` into a temporary folder and `pg_ctl start` on a free loopback port. As root
  * (initdb refuses root), both run as the `postgres` user, who is given the folder. Durability
  * settings are off: a test's server never outlives the machine's page cache, and an immediate
@@ -150,4 +164,26 @@ export async function mirrorRows(url: string): Promise<MirrorRows> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Tells whether a client that named itself `applicationName` has a transaction open right now,
+ * from `pg_stat_activity`: lets a crash test aim its kills inside a sync's transaction.
+ */
+export async function transactionWatcher(
+  url: string,
+  applicationName: string,
+): Promise<{ open(): Promise<boolean>; close(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    async open() {
+      const { rows } = await client.query(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND xact_start IS NOT NULL AND pid <> pg_backend_pid()",
+        [applicationName],
+      );
+      return rows.length > 0;
+    },
+    close: () => client.end(),
+  };
 }

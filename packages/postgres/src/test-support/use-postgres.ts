@@ -1,29 +1,17 @@
 import { basename } from "node:path";
 import { afterAll, beforeAll, describe } from "vitest";
-import { type PostgresServer, postgresBin, startPostgres } from "./postgres-server.js";
+import { type PostgresServer, postgresForTests, startPostgres } from "./postgres-server.js";
 
 /**
- * A `describe` whose tests get a PostgreSQL server of their own, started before and stopped
- * after them, with a fresh database per call of `database()`. Without PostgreSQL the tests are
- * skipped, except under CI (`CI=true`), where a missing server fails the run.
+ * A `describe` whose tests share a PostgreSQL server of their own, started before and stopped
+ * after them, with a fresh database per call of `database()`. Skipped without PostgreSQL, except
+ * under CI (see `postgresForTests`).
  */
 export function describeWithPostgres(
   name: string,
   body: (pg: { server: () => PostgresServer; database: (label?: string) => Promise<string> }) => void,
 ): void {
-  const available = postgresBin() !== undefined;
-  if (!available && process.env.CI === "true") {
-    describe(name, () => {
-      beforeAll(() => {
-        throw new Error(
-          "PostgreSQL 15 is not installed, and CI must run these tests (apt-get install postgresql-15)",
-        );
-      });
-      body({ server: () => undefined as never, database: async () => "" });
-    });
-    return;
-  }
-  describe.skipIf(!available)(name, () => {
+  describe.skipIf(!postgresForTests())(name, () => {
     let server: PostgresServer | undefined;
     let count = 0;
     beforeAll(async () => {

@@ -1,0 +1,220 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { listRuns, openIndexReader, runDetail } from "@ledger/indexer";
+import { openPostgresRuns } from "@ledger/postgres";
+import {
+  mirrorRows,
+  type PostgresServer,
+  postgresForTests,
+  startPostgres,
+  transactionWatcher,
+} from "@ledger/postgres/test-support";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { postgresRunSource } from "./server/run-source.js";
+import { createLedgerServer } from "./server/server.js";
+import { BIN, ledger, tempRoot } from "./test-support/cli.js";
+
+const cliDir = fileURLToPath(new URL("..", import.meta.url));
+const children = new Set<ChildProcess>();
+const servers: { close(): void }[] = [];
+afterEach(() => {
+  for (const c of children) c.kill("SIGKILL");
+  children.clear();
+  for (const s of servers.splice(0)) s.close();
+});
+
+function start(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: cliDir, stdio: ["ignore", "ignore", "pipe"] });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  return child;
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve()),
+  );
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
+  let server: PostgresServer;
+  let databases = 0;
+  const database = () => server.createDatabase(`cli_${++databases}`);
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 120_000);
+  afterAll(() => server?.stop());
+
+  it("puts the demo's runs in PostgreSQL as the index has them, row by row; a second sync writes nothing", async () => {
+    const root = tempRoot();
+    expect(ledger(["demo", "--runs", "16", "--root", root]).code).toBe(0);
+    const url = await database();
+    const first = ledger(["pg-sync", "--pg", url, "--root", root, "--json"]);
+    expect(first.stderr).toBe("");
+    expect(JSON.parse(first.stdout)).toMatchObject({ changed: 16, runs: 16, escaped: 0, advanced: true });
+    const again = ledger(["pg-sync", "--pg", url, "--root", root, "--json"]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: 0, runs: 0, phases: 0, artifacts: 0 });
+    expect(ledger(["pg-sync", "--pg", url, "--root", root]).stdout).toMatch(/^0 runs written of 0 changed/);
+
+    const reader = openIndexReader({ root });
+    const runs = openPostgresRuns({ url });
+    try {
+      const listed = await listRuns(reader, { limit: 100 });
+      expect(listed).toHaveLength(16);
+      expect(await runs.listRuns({ limit: 100 })).toEqual(listed);
+      expect(listed.some((r) => r.status === "failed")).toBe(true);
+      for (const run of listed) {
+        const detail = await runDetail(reader, run.run_id);
+        expect(await runs.runDetail(run.run_id)).toEqual(detail);
+      }
+      const { runs: rows } = await mirrorRows(url);
+      for (const row of rows) {
+        const detail = (await runDetail(reader, String(row.run_id)))!;
+        expect(row.failed_phase).toEqual(detail.run.status === "failed" ? expect.any(String) : null);
+        expect(row.best_trial).toBe(detail.best_trial?.trial_id ?? null);
+      }
+    } finally {
+      reader.close();
+      await runs.close();
+    }
+  });
+
+  it("refuses a bad URL and an unreachable server with one line and exit 1", () => {
+    const root = tempRoot();
+    expect(ledger(["demo", "--runs", "1", "--root", root]).code).toBe(0);
+    const cases: [string[], RegExp][] = [
+      [
+        ["pg-sync", "--pg", "mysql://x/y"],
+        /^ledger: .* is not a postgres:\/\/ or postgresql:\/\/ URL \[LEDGER_PG_URL\]\n$/,
+      ],
+      [
+        ["pg-sync", "--pg", "postgres://u:hunter2@127.0.0.1:1/x"],
+        /^ledger: cannot connect to .*\[LEDGER_PG_UNREACHABLE\]\n$/,
+      ],
+      [["pg-sync", "--follow", "--pg", "postgres://127.0.0.1:1/x"], /\[LEDGER_PG_UNREACHABLE\]\n$/],
+      [
+        ["serve", "--port", "0", "--pg", "postgres://u:hunter2@127.0.0.1:1/x"],
+        /^ledger: cannot connect to .*\[LEDGER_PG_UNREACHABLE\]\n$/,
+      ],
+    ];
+    for (const [args, stderr] of cases) {
+      const r = ledger([...args, "--root", root], { timeoutMs: 30_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(stderr);
+      expect(r.stderr).not.toContain("hunter2");
+    }
+    expect(ledger(["pg-sync", "--root", root], { env: { LEDGER_PG_URL: "" } }).code).toBe(2);
+  });
+
+  it("serves /runs and /runs/{id} from PostgreSQL equal to the index-backed server's; events from the log", async () => {
+    const root = tempRoot();
+    expect(ledger(["demo", "--runs", "12", "--root", root]).code).toBe(0);
+    const url = await database();
+    expect(ledger(["pg-sync", "--pg", url, "--root", root]).code).toBe(0);
+    const listen = async (runs?: Awaited<ReturnType<typeof postgresRunSource>>) => {
+      const server = createLedgerServer({ root, ...(runs ? { runs } : {}) });
+      servers.push({ close: () => server.close() });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    const index = await listen();
+    const postgres = await listen(await postgresRunSource(url));
+    const get = async (base: string, path: string) => {
+      const response = await fetch(`${base}${path}`);
+      return { status: response.status, body: await response.text() };
+    };
+    const paths = [
+      "/runs",
+      "/runs?status=failed",
+      "/runs?type=baseline&limit=2",
+      "/runs?since_ms=0",
+      "/runs/nope",
+    ];
+    const { runs } = JSON.parse((await get(index, "/runs")).body) as { runs: { run_id: string }[] };
+    expect(runs).toHaveLength(12);
+    for (const run of runs) paths.push(`/runs/${run.run_id}`);
+    for (const path of paths) {
+      const [a, b] = [await get(index, path), await get(postgres, path)];
+      expect(b.status).toBe(a.status);
+      if (a.status === 200) expect(JSON.parse(b.body)).toEqual(JSON.parse(a.body));
+    }
+    const events = `/runs/${runs[0]!.run_id}/events`;
+    expect((await get(postgres, events)).body).toBe((await get(index, events)).body);
+  });
+
+  it("ends equal to a fresh sync after pg-sync --follow is SIGKILLed 20 times while a writer appends and the daemon publishes", async () => {
+    const root = tempRoot();
+    expect(ledger(["demo", "--runs", "2", "--root", root]).code).toBe(0);
+    const url = await database();
+    const daemon = start([BIN, "daemon", "--root", root, "--interval", "1"]);
+    const writerScript = fileURLToPath(new URL("./test-support/demo-writer-child.ts", import.meta.url));
+    const writer = start([
+      "--conditions=@ledger/source",
+      "--import",
+      "tsx",
+      writerScript,
+      root,
+      "crash",
+      "36",
+      "3",
+      "250",
+    ]);
+    let writing = true;
+    void exited(writer).then(() => {
+      writing = false;
+    });
+    // Most kills are aimed inside a sync's transaction: once PostgreSQL shows the follower's
+    // transaction open, after a random few milliseconds more.
+    const watcher = await transactionWatcher(url, "ledger pg-sync");
+    const inTransaction = async (timeoutMs: number) => {
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(2)) {
+        if (await watcher.open()) return true;
+      }
+      return false;
+    };
+    let kills = 0;
+    let midTransaction = 0;
+    try {
+      while (kills < 20 || writing) {
+        // A run per statement, so a sync's transaction lasts long enough to be hit.
+        const follower = start([
+          BIN,
+          "pg-sync",
+          "--follow",
+          "--pg",
+          url,
+          "--root",
+          root,
+          "--batch-runs",
+          "1",
+        ]);
+        if (kills % 4 !== 3 && (await inTransaction(3000))) {
+          await sleep(Math.random() * 25);
+          midTransaction++;
+        } else {
+          await sleep(150 + Math.random() * 900);
+        }
+        follower.kill("SIGKILL");
+        await exited(follower);
+        kills++;
+      }
+    } finally {
+      await watcher.close();
+    }
+    expect(midTransaction).toBeGreaterThanOrEqual(10);
+    expect(writer.exitCode).toBe(0);
+    daemon.kill("SIGTERM");
+    await exited(daemon);
+    expect(ledger(["rebuild-index", "--root", root]).code).toBe(0);
+
+    // The follower's last sync may have been cut short: one more resumes from its checkpoint.
+    expect(ledger(["pg-sync", "--pg", url, "--root", root]).code).toBe(0);
+    const fresh = await database();
+    expect(ledger(["pg-sync", "--pg", fresh, "--root", root]).code).toBe(0);
+    const [resumed, clean] = [await mirrorRows(url), await mirrorRows(fresh)];
+    expect(clean.runs).toHaveLength(38);
+    expect(resumed).toEqual(clean);
+  });
+});
