@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { openJetStreamWriter } from "@ledger/jetstream";
 import {
   findNatsServer,
   type NatsServer,
@@ -190,5 +191,44 @@ describe.skipIf(!findNatsServer())("ledger over JetStream (real nats-server)", (
     expect(r.stderr).toMatch(
       /^ledger: JetStream stream MISSING does not exist on .*: create it with `ledger jetstream init --nats URL` \[LEDGER_STREAM_MISSING\]\n$/,
     );
+  });
+
+  it("events --follow --nats tails the stream live, filtered to one run", async () => {
+    const stream = ["--nats", server.url, "--stream", "FOLLOW", "--subject-prefix", "follow"];
+    expect(ledger(["jetstream", "init", ...stream]).code).toBe(0);
+    expect(ledger(["events", ...stream]).code).toBe(2);
+    const follower = ledgerLive(["events", "--follow", ...stream, "--run", "tail-1", "--json"]);
+    const writer = await openJetStreamWriter({
+      servers: server.url,
+      stream: "FOLLOW",
+      subjectPrefix: "follow",
+    });
+    const trial = (runId: string, i: number) => ({
+      event_type: "trial.recorded",
+      run_id: runId,
+      trial_id: `t${i}`,
+      params: {},
+      metrics: {},
+    });
+    // It sees only what is published once it has subscribed: publish until the first one shows.
+    for (let i = 0; !follower.output().includes("trial_id"); i++) {
+      await writer.appendMany([trial("other", i), trial("tail-1", i)]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await writer.append({ event_type: "run.started", run_id: "other" });
+    const { event } = await writer.append({ event_type: "run.started", run_id: "tail-1" });
+    await follower.waitFor(/"run\.started"/);
+    await writer.close();
+    const seen = follower
+      .output()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(new Set(seen.map((e) => e.run_id))).toEqual(new Set(["tail-1"]));
+    expect(seen.at(-1)).toEqual(event);
+    expect(new Set(seen.map((e) => e.event_id)).size).toBe(seen.length);
+    const exited = new Promise<number | null>((resolve) => follower.child.once("exit", resolve));
+    follower.child.kill("SIGINT");
+    expect(await exited).toBe(0);
   });
 });

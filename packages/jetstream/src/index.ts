@@ -7,6 +7,7 @@ export {
   StreamMissingError,
   TransportUnavailableError,
 } from "./errors.js";
+export { type FollowStreamOptions, followStream } from "./follow.js";
 export {
   type JetStreamAppended,
   JetStreamWriter,
@@ -17,4 +18,10 @@ export {
 export type { PubAck } from "./pub-ack.js";
 export { runSink, type Sink, type SinkHealth, type SinkOptions } from "./sink.js";
 export { type EnsuredStream, type EnsureStreamOptions, ensureStream } from "./stream.js";
-export { DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX, eventSubject, NO_RUN_TOKEN } from "./subjects.js";
+export {
+  DEFAULT_STREAM,
+  DEFAULT_SUBJECT_PREFIX,
+  eventSubject,
+  followSubject,
+  NO_RUN_TOKEN,
+} from "./subjects.js";

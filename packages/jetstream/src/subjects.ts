@@ -41,3 +41,13 @@ export function assertSubjectPrefix(prefix: string): void {
     );
   }
 }
+
+/**
+ * The narrowest one subject filter (what nats-server 2.9 takes) that covers the events of one type
+ * and one run; without a type the depth of the subject is not known, so it is the whole prefix.
+ */
+export function followSubject(prefix: string, eventType?: string, runId?: string): string {
+  if (eventType === undefined) return `${prefix}.>`;
+  const exact = eventSubject(prefix, { event_type: eventType, run_id: runId });
+  return runId === undefined ? `${exact.slice(0, -NO_RUN_TOKEN.length)}*` : exact;
+}

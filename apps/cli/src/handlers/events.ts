@@ -1,6 +1,7 @@
 import { assertSafeId, type StoredEvent, utcDay } from "@ledger/schema";
 import { followLog, readLog } from "@ledger/writer";
 import type { EventsArgs } from "../commands/events.js";
+import { natsServers } from "../commands/jetstream/options.js";
 import { dim, out } from "../output/print.js";
 import { parseSince } from "../output/since.js";
 import { logRootOf } from "./log-root.js";
@@ -29,13 +30,24 @@ function summarise(event: StoredEvent): string {
   }
 }
 
+function print(event: StoredEvent, json: boolean): void {
+  if (json) out(JSON.stringify(event));
+  else {
+    const time = new Date(event.timestamp_ms).toISOString();
+    out(
+      `${dim(time)}  ${event.event_type.padEnd(18)}  ${(event.run_id ?? "-").padEnd(20)}  ${summarise(event)}`,
+    );
+  }
+}
+
 export async function events(args: EventsArgs): Promise<void> {
   if (args.run !== undefined) assertSafeId(args.run, "run id");
   const sinceMs = args.since !== undefined ? parseSince(args.since) : undefined;
-  const root = logRootOf(args.root);
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   process.once("SIGTERM", () => controller.abort());
+  if (args.nats !== undefined) return followNats(args, args.nats, sinceMs, controller.signal);
+  const root = logRootOf(args.root);
   const options = {
     root,
     ...(args.run !== undefined ? { runId: args.run } : {}),
@@ -49,12 +61,21 @@ export async function events(args: EventsArgs): Promise<void> {
   const source = args.follow ? followLog(options) : readLog(options);
   for await (const { event } of source) {
     if (sinceMs !== undefined && event.timestamp_ms < sinceMs) continue;
-    if (args.json) out(JSON.stringify(event));
-    else {
-      const time = new Date(event.timestamp_ms).toISOString();
-      out(
-        `${dim(time)}  ${event.event_type.padEnd(18)}  ${(event.run_id ?? "-").padEnd(20)}  ${summarise(event)}`,
-      );
-    }
+    print(event, args.json);
   }
+}
+
+/** Follows the JetStream stream, loaded only when `--nats` asks for it. */
+async function followNats(args: EventsArgs, nats: string, sinceMs: number | undefined, signal: AbortSignal) {
+  const { followStream } = await import("@ledger/jetstream");
+  const source = followStream({
+    servers: natsServers(nats),
+    stream: args.stream,
+    subjectPrefix: args["subject-prefix"],
+    signal,
+    ...(args.run !== undefined ? { runId: args.run } : {}),
+    ...(args.kind !== undefined ? { types: args.kind } : {}),
+    ...(sinceMs !== undefined ? { sinceMs } : {}),
+  });
+  for await (const event of source) print(event, args.json);
 }
