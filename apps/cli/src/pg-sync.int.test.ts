@@ -31,6 +31,19 @@ function start(args: string[]): ChildProcess {
   return child;
 }
 
+/** A writer process appending `runs` simulated backtests, `burst` at a time, `pauseMs` apart. */
+function writeBacktests(
+  root: string,
+  prefix: string,
+  runs: number,
+  burst: number,
+  pauseMs: number,
+): ChildProcess {
+  const script = fileURLToPath(new URL("./test-support/demo-writer-child.ts", import.meta.url));
+  const args = [root, prefix, runs, burst, pauseMs].map(String);
+  return start(["--conditions=@ledger/source", "--import", "tsx", script, ...args]);
+}
+
 const exited = (child: ChildProcess) =>
   new Promise<void>((resolve) =>
     child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve()),
@@ -144,23 +157,48 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     expect((await get(postgres, events)).body).toBe((await get(index, events)).body);
   });
 
+  it("daemon --pg mirrors each publication; doctor --pg reports the lag in events and seconds", async () => {
+    const root = tempRoot();
+    expect(ledger(["demo", "--runs", "3", "--root", root]).code).toBe(0);
+    const url = await database();
+    const lagOf = () => {
+      const r = ledger(["doctor", "--pg", url, "--root", root, "--json"]);
+      const check = (
+        JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; items?: unknown[] }[] }
+      ).checks.find((c) => c.name === "postgres lag");
+      return { code: r.code, ok: check?.ok, lag: check?.items?.[0] as { events: number; seconds: number } };
+    };
+    const before = lagOf();
+    expect(before).toMatchObject({ code: 1, ok: false });
+    expect(before.lag.events).toBeGreaterThan(50);
+    expect(before.lag.seconds).toBeGreaterThan(0);
+
+    const daemon = start([BIN, "daemon", "--pg", url, "--root", root, "--interval", "1"]);
+    const runsIn = async (n: number) => {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
+        if ((await mirrorRows(url).catch(() => ({ runs: [] }))).runs.length >= n) return;
+      }
+      throw new Error(`PostgreSQL did not reach ${n} runs`);
+    };
+    await runsIn(3);
+    const writer = writeBacktests(root, "more", 4, 2, 0);
+    await exited(writer);
+    await runsIn(7);
+    // The last runs' final events may come a publication later than their first.
+    for (const deadline = Date.now() + 30_000; !lagOf().ok && Date.now() < deadline; ) await sleep(200);
+    daemon.kill("SIGTERM");
+    await exited(daemon);
+    expect(daemon.exitCode).toBe(0);
+    const after = lagOf();
+    expect(after).toMatchObject({ code: 0, ok: true, lag: { events: 0, bytes: 0, seconds: 0 } });
+  });
+
   it("ends equal to a fresh sync after pg-sync --follow is SIGKILLed 20 times while a writer appends and the daemon publishes", async () => {
     const root = tempRoot();
     expect(ledger(["demo", "--runs", "2", "--root", root]).code).toBe(0);
     const url = await database();
     const daemon = start([BIN, "daemon", "--root", root, "--interval", "1"]);
-    const writerScript = fileURLToPath(new URL("./test-support/demo-writer-child.ts", import.meta.url));
-    const writer = start([
-      "--conditions=@ledger/source",
-      "--import",
-      "tsx",
-      writerScript,
-      root,
-      "crash",
-      "36",
-      "3",
-      "250",
-    ]);
+    const writer = writeBacktests(root, "crash", 36, 3, 250);
     let writing = true;
     void exited(writer).then(() => {
       writing = false;

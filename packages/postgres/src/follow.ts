@@ -59,6 +59,11 @@ export async function followPgSync(options: FollowOptions): Promise<FollowReport
         report.runs += result.runs;
         if (result.advanced) options.onSync?.(result);
       } catch (error) {
+        // Nothing published to mirror yet: not a failure, only a wait for the first publication.
+        if ((error as { code?: string }).code === "LEDGER_INDEX_MISSING") {
+          await waitForPublication(indexDir, seen, pollMs, intervalMs, options.signal);
+          continue;
+        }
         failures++;
         report.failures++;
         options.onSync?.(undefined, error);

@@ -14,5 +14,6 @@ export {
   type RetryOptions,
   syncWithRetry,
 } from "./follow.js";
+export { type PgSyncLag, pgSyncLag } from "./lag.js";
 export { openPostgresRuns, PostgresRuns, type PostgresRunsOptions } from "./read.js";
 export { openPgSync, PgSync, type PgSyncOptions, type SyncReport } from "./sync.js";

@@ -7,6 +7,7 @@ export interface DaemonArgs extends GlobalArgs {
   health: boolean;
   watch: boolean;
   json: boolean;
+  pg?: string;
 }
 
 /** The longest wait `setTimeout` keeps (2^31 - 1 ms), in whole seconds. */
@@ -34,6 +35,11 @@ export const daemonCommand: CommandModule<GlobalArgs, DaemonArgs> = {
         describe: "print the running daemon's health and exit",
       })
       .option("json", { type: "boolean", default: false, describe: "with --health: as JSON" })
+      .option("pg", {
+        type: "string",
+        requiresArg: true,
+        describe: "also mirror the index into this PostgreSQL after each publication (see pg-sync)",
+      })
       // A string (not a throw) is yargs' way to report a usage error: exit 2. Zero or less would
       // spin; over MAX_INTERVAL_S, setTimeout fires at once.
       .check((a) =>

@@ -4,6 +4,7 @@ import { dim, green, out, red } from "../output/print.js";
 import { UserError } from "../user-error.js";
 import { retentionCheckpoints } from "./doctor-checkpoints.js";
 import { type Check, indexChecks, indexWal, logFiles, permissions, tornTails } from "./doctor-checks.js";
+import { postgresLag } from "./doctor-postgres.js";
 import { logRootOf } from "./log-root.js";
 
 export async function doctor(args: DoctorArgs): Promise<void> {
@@ -22,6 +23,7 @@ export async function doctor(args: DoctorArgs): Promise<void> {
         return [{ name: "index", ok: false, detail: `readers cannot query the index: ${error.message}` }];
       })),
       ...(reader.exists() ? [await retentionCheckpoints(root, reader, files)] : []),
+      ...(args.pg === undefined ? [] : [await postgresLag(args.pg, root)]),
     ];
   } finally {
     reader.close();
