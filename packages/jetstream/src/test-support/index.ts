@@ -2,9 +2,11 @@
 // kept out of the package's own API.
 export {
   findNatsServer,
-  freePort,
+  freePorts,
+  type NatsCluster,
   type NatsServer,
   type NatsServerOptions,
+  startNatsCluster,
   startNatsServer,
 } from "./nats-server.js";
 export { consumerInfo, storedMessages } from "./streams.js";

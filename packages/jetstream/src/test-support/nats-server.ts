@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { type AddressInfo, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -41,6 +41,8 @@ export interface NatsServer {
 export interface NatsServerOptions {
   /** Server name; required to be unique within a cluster. @default "ledger-PORT" */
   name?: string;
+  /** Client and monitoring ports. @default free ones */
+  ports?: { client: number; monitor: number };
   /** Cluster name and the route URLs of its other nodes. */
   cluster?: { name: string; port: number; routes: string[] };
   /** Where JetStream keeps its files. @default a fresh temporary folder */
@@ -50,16 +52,22 @@ export interface NatsServerOptions {
 const live = new Set<ChildProcess>();
 let exitHook = false;
 
-/** A free TCP port on loopback (the kernel picks it; released before the server binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
+/** Free TCP ports on loopback, all distinct (each held until all are found, then released). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 /**
@@ -70,8 +78,12 @@ export function freePort(): Promise<number> {
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const binary = findNatsServer();
   if (!binary) throw new Error("nats-server is not installed");
-  const port = await freePort();
-  const monitorPort = await freePort();
+  let ports = options.ports;
+  if (!ports) {
+    const [client = 0, monitor = 0] = await freePorts(2);
+    ports = { client, monitor };
+  }
+  const { client: port, monitor: monitorPort } = ports;
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), "ledger-nats-"));
   const owner = process.getuid?.() === 0 ? natsUser() : undefined;
   if (owner) chownSync(storeDir, owner.uid, owner.gid);
@@ -188,4 +200,48 @@ function natsUser(): { uid: number; gid: number } | undefined {
     .find((line) => line.startsWith("nats:"));
   const [, , uid, gid] = entry?.split(":") ?? [];
   return uid && gid ? { uid: Number(uid), gid: Number(gid) } : undefined;
+}
+
+export interface NatsCluster {
+  readonly servers: NatsServer[];
+  /** Every node's client URL. */
+  readonly urls: string[];
+  /** The node named `name` (`ledger-1`…). */
+  node(name: string): NatsServer;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Starts a cluster of `size` JetStream servers on loopback, routed to one another, named
+ * `ledger-1`…; resolves once every node reports healthy (a JetStream meta leader is elected).
+ */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const ports = await freePorts(3 * size);
+  const routes = ports.slice(2 * size);
+  const servers = await Promise.all(
+    routes.map((clusterPort, i) =>
+      startNatsServer({
+        name: `ledger-${i + 1}`,
+        ports: { client: ports[2 * i]!, monitor: ports[2 * i + 1]! },
+        cluster: {
+          name: "ledger",
+          port: clusterPort,
+          routes: routes.filter((_, j) => j !== i).map((p) => `nats://127.0.0.1:${p}`),
+        },
+      }),
+    ),
+  );
+  return {
+    servers,
+    urls: servers.map((s) => s.url),
+    node(name) {
+      const index = Number(name.replace(/^ledger-/, "")) - 1;
+      const server = servers[index];
+      if (!server) throw new Error(`no node named ${name}`);
+      return server;
+    },
+    async destroy() {
+      await Promise.all(servers.map((s) => s.destroy()));
+    },
+  };
 }
