@@ -2,6 +2,7 @@ import type { Outcome, Scale } from "./harness.js";
 import { crashScenario } from "./scenarios/crash.js";
 import { faultsScenario } from "./scenarios/faults.js";
 import { fuzzScenario } from "./scenarios/fuzz.js";
+import { jetstreamScenario } from "./scenarios/jetstream.js";
 import { loadScenario } from "./scenarios/load.js";
 import { readersScenario } from "./scenarios/readers.js";
 import { securityScenario } from "./scenarios/security.js";
@@ -21,6 +22,7 @@ const scenarios: [string, (s: Scale) => Promise<Outcome>][] = [
   ["fuzz", fuzzScenario],
   ["security", securityScenario],
   ["load", loadScenario],
+  ["jetstream", jetstreamScenario],
 ];
 
 console.log(`ledger reliability (${soak ? "soak" : "ci"} scale)`);

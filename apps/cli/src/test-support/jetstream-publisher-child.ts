@@ -1,6 +1,7 @@
-// A producer on another host, for the JetStream crash test: appends trial events for one run over
-// JetStream, each worker pausing `pauseMs` between appends, and prints each acknowledged event id
-// on its own line.
+// A producer on another host, for the JetStream crash test and reliability scenario: appends trial
+// events for one run over JetStream, each worker pausing `pauseMs` between appends, and prints each
+// acknowledged event id on its own line. With a count of 0 it appends until SIGTERM, then lets
+// what is in flight settle and exits.
 // argv: servers stream runId count concurrency pauseMs
 import { openJetStreamWriter } from "@ledger/jetstream";
 
@@ -12,6 +13,10 @@ const writer = await openJetStreamWriter({
   timeoutMs: 60_000,
 });
 let next = 0;
+let stopped = false;
+process.once("SIGTERM", () => {
+  stopped = true;
+});
 const out: string[] = [];
 let flushing = false;
 function report(id: string) {
@@ -25,7 +30,7 @@ function report(id: string) {
   }
 }
 async function worker() {
-  while (next < count) {
+  while (count === 0 ? !stopped : next < count) {
     const i = next++;
     const { event } = await writer.append({
       event_type: "trial.recorded",
