@@ -1,5 +1,6 @@
 import { cliSuite } from "./suites/cli.js";
 import { indexerSuite } from "./suites/indexer.js";
+import { jetstreamSuite } from "./suites/jetstream.js";
 import { legacySuite } from "./suites/legacy.js";
 import { validateSuite } from "./suites/validate.js";
 import { writerSuite } from "./suites/writer.js";
@@ -10,6 +11,7 @@ const suites: Record<string, (runs: number) => Promise<void>> = {
   writer: writerSuite,
   indexer: indexerSuite,
   legacy: legacySuite,
+  jetstream: jetstreamSuite,
   cli: cliSuite,
 };
 

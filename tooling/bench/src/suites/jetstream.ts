@@ -1,0 +1,239 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openIndexReader } from "@ledger/indexer";
+import { ensureStream, eventSubject, openJetStreamWriter } from "@ledger/jetstream";
+import { findNatsServer, startNatsCluster, startNatsServer } from "@ledger/jetstream/test-support";
+import { type EventInputLike, EventStamper } from "@ledger/writer";
+import { jetstream } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { median, percentile } from "../harness/stats.js";
+import { printTable, type Row } from "../harness/table.js";
+import { typicalTrial } from "./validate.js";
+
+const bin = fileURLToPath(new URL("../../../../apps/cli/dist/bin.js", import.meta.url));
+const now = () => performance.now();
+
+interface Sample {
+  rate: number;
+  p50: number;
+  p99: number;
+}
+
+let streams = 0;
+
+/** Appends before the clock starts, so neither contestant is timed while its code is still cold. */
+const WARM_UP = 500;
+
+/**
+ * Closed-loop appenders: each waits for its ack before sending the next. Events `count` and on
+ * warm up the connection and the code first, untimed.
+ */
+async function closedLoop(window: number, count: number, append: (i: number) => Promise<unknown>) {
+  let warm = count;
+  await Promise.all(
+    Array.from({ length: window }, async () => {
+      while (warm < count + WARM_UP) await append(warm++);
+    }),
+  );
+  const latencies: number[] = [];
+  let next = 0;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: window }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t = now();
+        await append(i);
+        latencies.push(now() - t);
+      }
+    }),
+  );
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    rate: count / ((now() - started) / 1000),
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+  };
+}
+
+/** A fresh stream for one measurement, so every contestant starts from an empty one. */
+async function freshStream(servers: string[], replicas: 1 | 3) {
+  const n = ++streams;
+  const options = { servers, stream: `BENCH${n}`, subjectPrefix: `bench${n}` };
+  await ensureStream({ ...options, replicas });
+  return options;
+}
+
+/** ledger's JetStream writer: stamps and validates each event, then publishes it with its id. */
+async function ledgerAppends(
+  servers: string[],
+  replicas: 1 | 3,
+  window: number,
+  count: number,
+): Promise<Sample> {
+  const options = await freshStream(servers, replicas);
+  const writer = await openJetStreamWriter({ ...options, maxInFlight: window });
+  const events = Array.from({ length: count + WARM_UP }, (_, i) => typicalTrial(i) as EventInputLike);
+  const sample = await closedLoop(window, count, (i) => writer.append(events[i]!));
+  await writer.close();
+  return sample;
+}
+
+/**
+ * The official client's own loop: `js.publish` with the message id, the same events stamped the
+ * same way before the clock starts, the same window.
+ */
+async function officialPublish(
+  servers: string[],
+  replicas: 1 | 3,
+  window: number,
+  count: number,
+): Promise<Sample> {
+  const options = await freshStream(servers, replicas);
+  const stamper = new EventStamper();
+  const stamped = Array.from({ length: count + WARM_UP }, (_, i) =>
+    stamper.stamp(typicalTrial(i) as EventInputLike),
+  );
+  const nc = await connect({ servers });
+  const js = jetstream(nc);
+  const sample = await closedLoop(window, count, (i) => {
+    const { event, line } = stamped[i]!;
+    return js.publish(eventSubject(options.subjectPrefix, event), line!.slice(0, -1), {
+      msgID: event.event_id,
+    });
+  });
+  await nc.close();
+  return sample;
+}
+
+async function medianOf(runs: number, measure: () => Promise<Sample>): Promise<Omit<Row, "name">> {
+  const samples: Sample[] = [];
+  for (let r = 0; r < runs; r++) samples.push(await measure());
+  return {
+    rate: median(samples.map((s) => s.rate)),
+    p50: median(samples.map((s) => s.p50)),
+    p99: median(samples.map((s) => s.p99)),
+  };
+}
+
+async function appendTable(title: string, servers: string[], replicas: 1 | 3, runs: number): Promise<void> {
+  const rows: Row[] = [];
+  for (const [window, count] of [
+    [1, 2_000],
+    [256, 40_000],
+  ] as const) {
+    rows.push({
+      name: `ledger JetStreamWriter x${window}`,
+      ...(await medianOf(runs, () => ledgerAppends(servers, replicas, window, count))),
+      note: `${count} events`,
+    });
+    rows.push({
+      name: `js.publish x${window}`,
+      ...(await medianOf(runs, () => officialPublish(servers, replicas, window, count))),
+      note: `${count} events`,
+    });
+    process.stderr.write(`  measured ${title}, ${window} in flight\n`);
+  }
+  printTable(`${title}, medians of ${runs} runs`, "events/s", rows, "js.publish x256");
+}
+
+function cli(args: string[]): { proc: ChildProcess; exited: Promise<unknown> } {
+  const proc = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  return { proc, exited: new Promise((resolve) => proc.once("exit", resolve)) };
+}
+
+async function waitForLine(proc: ChildProcess, pattern: RegExp): Promise<void> {
+  let text = "";
+  for await (const chunk of proc.stdout!) {
+    text += String(chunk);
+    if (pattern.test(text)) return;
+  }
+  throw new Error(`exited before printing ${pattern}`);
+}
+
+/**
+ * From `append()` to a reader of the published index seeing the event: JetStream, `ledger sink`,
+ * the log, `ledger daemon` (watching the log), the published index.
+ */
+async function appendToVisible(servers: string[], events: number): Promise<number[]> {
+  const root = mkdtempSync(join(tmpdir(), "ledger-bench-visible-"));
+  const options = await freshStream(servers, 1);
+  const sink = cli(["sink", "--nats", servers.join(","), "--stream", options.stream, "--root", root]);
+  const writer = await openJetStreamWriter(options);
+  const reader = openIndexReader({ root });
+  let daemon: ReturnType<typeof cli> | undefined;
+  try {
+    // The daemon starts once the sink has made the log: it refuses a root without one.
+    await waitForLine(sink.proc, /landing stream/);
+    daemon = cli(["daemon", "--root", root]);
+    await writer.append({ event_type: "run.started", run_id: "visible" });
+    await waitForLine(daemon.proc, /indexing/);
+    const samples: number[] = [];
+    for (let i = 0; i < events; i++) {
+      const started = now();
+      const { event } = await writer.append({
+        event_type: "phase.started",
+        run_id: "visible",
+        phase: `p${i}`,
+        phase_order: i,
+      });
+      for (;;) {
+        const rows = await reader
+          .query("SELECT 1 FROM event_pointers WHERE event_id = $1", [event.event_id])
+          .catch(() => []);
+        if (rows.length > 0) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      samples.push(now() - started);
+    }
+    return samples.sort((a, b) => a - b);
+  } finally {
+    reader.close();
+    await writer.close();
+    for (const p of [sink, daemon]) p?.proc.kill("SIGTERM");
+    await Promise.all([sink.exited, daemon?.exited]);
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Appends over JetStream: ledger's writer beside the official client's `js.publish` loop with the
+ * same window (1 and 256 in flight), on one node (replicas 1) and on a three-node cluster
+ * (replicas 3); then append-to-visible through the sink and the daemon. Real servers on loopback.
+ */
+export async function jetstreamSuite(runs: number): Promise<void> {
+  if (!findNatsServer()) {
+    console.log("\n## jetstream: skipped, nats-server is not installed");
+    return;
+  }
+  const single = await startNatsServer();
+  try {
+    await appendTable("JetStream appends, one node (replicas 1)", [single.url], 1, runs);
+    const visible = await appendToVisible([single.url], 30);
+    printTable(
+      "append to visible in the index: JetStream -> ledger sink -> log -> ledger daemon -> reader, one node",
+      "events/s",
+      [
+        {
+          name: "ledger",
+          rate: 1000 / median(visible),
+          p50: median(visible),
+          p99: percentile(visible, 0.99),
+          note: `${visible.length} events, one at a time`,
+        },
+      ],
+      "ledger",
+    );
+  } finally {
+    await single.destroy();
+  }
+  const cluster = await startNatsCluster(3);
+  try {
+    await appendTable("JetStream appends, three-node cluster (replicas 3)", cluster.urls, 3, runs);
+  } finally {
+    await cluster.destroy();
+  }
+}
