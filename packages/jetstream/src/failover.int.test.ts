@@ -14,13 +14,20 @@ import { consumerInfo } from "./test-support/streams.js";
 let cluster: NatsCluster;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The stream's leader and size; retried, since around an election the API may time out. */
 async function streamState(servers: string[]) {
-  const nc = await connect({ servers });
-  try {
-    const info = await (await jetstreamManager(nc)).streams.info("LEDGER");
-    return { leader: info.cluster?.leader, messages: info.state.messages };
-  } finally {
-    await nc.close();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const nc = await connect({ servers });
+    try {
+      const info = await (await jetstreamManager(nc)).streams.info("LEDGER");
+      return { leader: info.cluster?.leader, messages: info.state.messages };
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    } finally {
+      await nc.close();
+    }
+    await sleep(200);
   }
 }
 
