@@ -148,7 +148,8 @@ export class JetStreamWriter implements Appender {
         if (!error) this.#onReply(msg);
       },
     });
-    void this.#watchConnection();
+    // The status stream ends when the connection closes; nothing it could throw concerns an append.
+    this.#watchConnection().catch(() => undefined);
   }
 
   /**
