@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pgJson } from "./pg-json.js";
+import { pgJson, pgText } from "./pg-json.js";
 
 describe("pgJson", () => {
   it("leaves ordinary JSON as JSON.stringify writes it", () => {
@@ -11,5 +11,10 @@ describe("pgJson", () => {
     const { text, escaped } = pgJson({ "k\u0000": ["a\u0000b", "\\\u0000", "\ud800", "x\udc00", "😀"] });
     expect(escaped).toBe(5);
     expect(JSON.parse(text)).toEqual({ "k\\u0000": ["a\\u0000b", "\\\\u0000", "\\ud800", "x\\udc00", "😀"] });
+  });
+
+  it("escapes plain strings the same way", () => {
+    expect(pgText("fp\u0000x\ud800😀")).toEqual({ text: "fp\\u0000x\\ud800😀", escaped: 2 });
+    expect(pgText("plain")).toEqual({ text: "plain", escaped: 0 });
   });
 });

@@ -22,3 +22,16 @@ export function pgJson(value: unknown): { text: string; escaped: number } {
   });
   return { text: safe, escaped };
 }
+
+/** The same characters in a plain string: NUL and unpaired surrogates. */
+const REFUSED_CHARS = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `text` as a string PostgreSQL accepts in a `text` column, escaped as `pgJson` escapes. */
+export function pgText(text: string): { text: string; escaped: number } {
+  let escaped = 0;
+  const safe = text.replace(REFUSED_CHARS, (ch) => {
+    escaped++;
+    return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+  return { text: safe, escaped };
+}

@@ -23,7 +23,7 @@ export interface PgSyncOptions {
   root: string;
   /** Where the published index is. @default `{root}/index` */
   indexDir?: string;
-  /** Runs read from the index and written per statement. @default 2000 */
+  /** Runs read from the index and written per statement. @default 5000 */
   batchRuns?: number;
 }
 
@@ -50,7 +50,7 @@ export class PgSync {
 
   private constructor(options: PgSyncOptions) {
     this.#options = options;
-    this.#batch = options.batchRuns ?? 2000;
+    this.#batch = options.batchRuns ?? 5000;
     this.#reader = openIndexReader({
       root: options.root,
       ...(options.indexDir ? { indexDir: options.indexDir } : {}),
@@ -103,8 +103,17 @@ export class PgSync {
       }
       const ids = await runsChangedSince(this.#reader, stored, current);
       report.changed = ids.length;
+      // The next batch is read from DuckDB while PostgreSQL writes this one.
+      const read = (from: number) => {
+        const records = runRecords(this.#reader, ids.slice(from, from + this.#batch));
+        records.catch(() => {}); // awaited below; a write failing first must not leave it unhandled
+        return records;
+      };
+      let next = read(0);
       for (let i = 0; i < ids.length; i += this.#batch) {
-        const counts = await writeRuns(client, await runRecords(this.#reader, ids.slice(i, i + this.#batch)));
+        const records = await next;
+        if (i + this.#batch < ids.length) next = read(i + this.#batch);
+        const counts = await writeRuns(client, records);
         report.runs += counts.runs;
         report.phases += counts.phases;
         report.artifacts += counts.artifacts;

@@ -39,7 +39,7 @@ export const pgSyncCommand: CommandModule<GlobalArgs, PgSyncArgs> = {
       })
       .option("batch-runs", {
         ...wholeNumber("batch-runs", 1, 100_000),
-        default: 2000,
+        default: 5000,
         describe: "runs read from the index and written to PostgreSQL per statement",
       })
       .option("verbose", { type: "boolean", default: false, describe: "with --follow: print every sync" })

@@ -1,14 +1,12 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { get, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { openWriter } from "@ledger/writer";
+import { ledgerBin as bin, startServe } from "../harness/serve.js";
 import { median, percentile } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
-
-const bin = fileURLToPath(new URL("../../../../apps/cli/dist/bin.js", import.meta.url));
 
 function startupMs(args: string[], times: number): number[] {
   const samples: number[] = [];
@@ -26,16 +24,8 @@ async function sseLatency(events: number): Promise<number[]> {
   const root = mkdtempSync(join(tmpdir(), "ledger-bench-sse-"));
   const writer = await openWriter({ root });
   await writer.append({ event_type: "run.started", run_id: "sse-run" });
-  const server = spawn(process.execPath, [bin, "serve", "--port", "0", "--root", root], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const { process: server, port } = await startServe(["--root", root]);
   try {
-    let banner = "";
-    for await (const chunk of server.stdout!) {
-      banner += String(chunk);
-      if (/:(\d+)\//.test(banner)) break;
-    }
-    const port = /:(\d+)\//.exec(banner)![1];
     // A plain node:http client, as an SSE library would use: fetch's web streams add their own
     // milliseconds of tail to every chunk, which is the client's cost and not the server's.
     const response = await new Promise<IncomingMessage>((resolve, reject) =>
