@@ -4,6 +4,7 @@ import { faultsScenario } from "./scenarios/faults.js";
 import { fuzzScenario } from "./scenarios/fuzz.js";
 import { jetstreamScenario } from "./scenarios/jetstream.js";
 import { loadScenario } from "./scenarios/load.js";
+import { postgresScenario } from "./scenarios/postgres.js";
 import { readersScenario } from "./scenarios/readers.js";
 import { securityScenario } from "./scenarios/security.js";
 
@@ -23,6 +24,7 @@ const scenarios: [string, (s: Scale) => Promise<Outcome>][] = [
   ["security", securityScenario],
   ["load", loadScenario],
   ["jetstream", jetstreamScenario],
+  ["postgres", postgresScenario],
 ];
 
 console.log(`ledger reliability (${soak ? "soak" : "ci"} scale)`);

@@ -174,16 +174,31 @@ export async function transactionWatcher(
   url: string,
   applicationName: string,
 ): Promise<{ open(): Promise<boolean>; close(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  // A restart of the server ends the connection: the next call opens a new one.
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: url });
+    client.on("error", () => {});
+    await client.connect();
+    return client;
+  };
+  let client: pg.Client | undefined = await connect();
   return {
     async open() {
-      const { rows } = await client.query(
-        "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND xact_start IS NOT NULL AND pid <> pg_backend_pid()",
-        [applicationName],
-      );
-      return rows.length > 0;
+      try {
+        client ??= await connect();
+        const { rows } = await client.query(
+          "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND xact_start IS NOT NULL AND pid <> pg_backend_pid()",
+          [applicationName],
+        );
+        return rows.length > 0;
+      } catch {
+        void client?.end().catch(() => {});
+        client = undefined;
+        return false;
+      }
     },
-    close: () => client.end(),
+    close: async () => {
+      await client?.end().catch(() => {});
+    },
   };
 }
