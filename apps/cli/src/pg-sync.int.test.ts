@@ -193,6 +193,8 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     expect(after).toMatchObject({ code: 0, ok: true, lag: { events: 0, bytes: 0, seconds: 0 } });
   });
 
+  // Twenty follower starts beside a writer and the daemon: a minute on a quiet machine, several
+  // when other jobs load it, hence the test's own timeout.
   it("ends equal to a fresh sync after pg-sync --follow is SIGKILLed 20 times while a writer appends and the daemon publishes", async () => {
     const root = tempRoot();
     expect(ledger(["demo", "--runs", "2", "--root", root]).code).toBe(0);
@@ -228,7 +230,7 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
           "--batch-runs",
           "1",
         ]);
-        if (kills % 4 !== 3 && (await inTransaction(3000))) {
+        if (kills % 4 !== 3 && (await inTransaction(10_000))) {
           await sleep(Math.random() * 25);
           midTransaction++;
         } else {
@@ -241,9 +243,9 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     } finally {
       await watcher.close();
     }
-    // Kills land mid-transaction only when the follower is caught in one within 3 s, which a
-    // loaded machine makes rarer: a quarter of the kills is enough to show the promise.
-    expect(midTransaction).toBeGreaterThanOrEqual(5);
+    // A follower is caught in a transaction once it has started, which a loaded machine makes
+    // slower (hence the 10 s); 8 of the 15 aimed kills is enough to show the promise.
+    expect(midTransaction).toBeGreaterThanOrEqual(8);
     expect(writer.exitCode).toBe(0);
     daemon.kill("SIGTERM");
     await exited(daemon);
@@ -256,5 +258,5 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     const [resumed, clean] = [await mirrorRows(url), await mirrorRows(fresh)];
     expect(clean.runs).toHaveLength(38);
     expect(resumed).toEqual(clean);
-  });
+  }, 300_000);
 });
