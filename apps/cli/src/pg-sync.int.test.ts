@@ -191,7 +191,7 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     expect(daemon.exitCode).toBe(0);
     const after = lagOf();
     expect(after).toMatchObject({ code: 0, ok: true, lag: { events: 0, bytes: 0, seconds: 0 } });
-  });
+  }, 180_000);
 
   // Twenty follower starts beside a writer and the daemon: a minute on a quiet machine, several
   // when other jobs load it, hence the test's own timeout.
