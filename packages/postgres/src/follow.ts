@@ -25,6 +25,8 @@ export interface FollowOptions extends PgSyncOptions, RetryOptions {
   pollMs?: number;
   /** Called after each sync that wrote something, and with each failure (which is retried). */
   onSync?: (report: SyncReport | undefined, error?: unknown) => void;
+  /** Given the sync once it is open, to read its `lag()` while following. */
+  onOpen?: (sync: PgSync) => void;
 }
 
 export interface FollowReport {
@@ -44,6 +46,7 @@ export interface FollowReport {
 export async function followPgSync(options: FollowOptions): Promise<FollowReport> {
   checkWaits(options);
   const sync = await openPgSync(options);
+  options.onOpen?.(sync);
   const intervalMs = (options.intervalSeconds ?? 30) * 1000;
   const pollMs = options.pollMs ?? 200;
   const indexDir = options.indexDir ?? ledgerPaths(options.root).index;

@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { measureLag } from "@ledger/indexer";
+import { type IndexOffsets, measureLag } from "@ledger/indexer";
 import { ledgerPaths } from "@ledger/schema";
 import { listLogFiles } from "@ledger/writer";
 import { readCheckpoint } from "./checkpoint.js";
@@ -27,24 +27,38 @@ export async function pgSyncLag(options: { url: string; root: string }): Promise
     const { rows } = await client
       .query<{ synced_at: Date }>("SELECT synced_at FROM ledger_sync_state")
       .catch(() => ({ rows: [] as { synced_at: Date }[] }));
-    const files = listLogFiles(ledgerPaths(options.root).events);
-    const done = (file: string) => checkpoint?.runs.get(file);
-    const lag = measureLag(files, done);
-    let oldest = Number.POSITIVE_INFINITY;
+    return lagBehindLog(options.root, checkpoint, rows[0]?.synced_at.toISOString() ?? null);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * The lag of a mirror whose checkpoint is `checkpoint` (undefined: it holds nothing) behind the
+ * log under `root`, measured now from the log's files alone.
+ */
+export function lagBehindLog(
+  root: string,
+  checkpoint: IndexOffsets | undefined,
+  syncedAt: string | null,
+): PgSyncLag {
+  const files = listLogFiles(ledgerPaths(root).events);
+  const done = (file: string) => checkpoint?.runs.get(file);
+  const lag = measureLag(files, done);
+  let oldest = Number.POSITIVE_INFINITY;
+  if (lag.bytes > 0) {
     for (const file of files) {
       if (file.compressed) continue;
       const ms = timestampAt(file.path, done(file.rel) ?? 0);
       if (ms !== undefined) oldest = Math.min(oldest, ms);
     }
-    return {
-      events: lag.events,
-      bytes: lag.bytes,
-      seconds: Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0,
-      syncedAt: rows[0]?.synced_at.toISOString() ?? null,
-    };
-  } finally {
-    await client.end().catch(() => {});
   }
+  return {
+    events: lag.events,
+    bytes: lag.bytes,
+    seconds: Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0,
+    syncedAt,
+  };
 }
 
 /**

@@ -12,8 +12,10 @@ import type pg from "pg";
 import { readCheckpoint, sameOffsets, writeCheckpoint } from "./checkpoint.js";
 import { checkUrl, connectClient, describe, isTransient } from "./connect.js";
 import { PostgresOptionError, PostgresSyncError } from "./errors.js";
+import { lagBehindLog, type PgSyncLag } from "./lag.js";
 import { SYNC_LOCK } from "./locks.js";
 import { migrate } from "./migrate.js";
+import { PROJECTION } from "./projection.js";
 import { type WriteCounts, writeRuns } from "./write-rows.js";
 
 export interface PgSyncOptions {
@@ -33,6 +35,11 @@ export interface SyncReport extends WriteCounts {
   changed: number;
   /** Whether the checkpoint moved: false when the index had nothing new. */
   advanced: boolean;
+  /**
+   * Whether the mirror was rebuilt from the index (emptied and written whole, in the same
+   * transaction) because its rows were derived by another projection than this ledger's.
+   */
+  rebuilt: boolean;
   durationMs: number;
 }
 
@@ -47,6 +54,8 @@ export class PgSync {
   readonly #reader: IndexReader;
   readonly #batch: number;
   #client: pg.Client | undefined;
+  /** The checkpoint PostgreSQL was last seen to hold, and when it was committed. */
+  #held: { offsets: IndexOffsets; syncedAt: string | null } | undefined;
 
   private constructor(options: PgSyncOptions) {
     this.#options = options;
@@ -85,19 +94,31 @@ export class PgSync {
       escaped: 0,
       changed: 0,
       advanced: false,
+      rebuilt: false,
       durationMs: 0,
     };
     try {
       await client.query("BEGIN");
       await client.query("SELECT pg_advisory_xact_lock($1, $2)", [...SYNC_LOCK]);
-      const stored = await readCheckpoint(client);
+      const state = await client.query<{ projection: string | null; synced_at: Date }>(
+        "SELECT projection, synced_at FROM ledger_sync_state",
+      );
+      const previous = state.rows[0];
+      let stored = await readCheckpoint(client);
+      this.#held = { offsets: stored, syncedAt: previous?.synced_at.toISOString() ?? null };
       // Offsets first, rows after: the rows are then as new as the offsets or newer, so what the
       // checkpoint claims is always in PostgreSQL (newer rows are read again next time).
       const current: IndexOffsets = {
         runs: await this.#reader.checkpoints("runs"),
         catalog: this.#reader.has("catalog") ? await this.#reader.checkpoints("catalog") : new Map(),
       };
-      if (sameOffsets(stored, current)) {
+      if (previous && previous.projection !== PROJECTION) {
+        // DELETE rather than TRUNCATE: readers keep the old rows, not a lock wait, until COMMIT.
+        for (const table of ["ledger_artifacts", "ledger_phases", "ledger_runs", "ledger_sync_checkpoints"])
+          await client.query(`DELETE FROM ${table}`);
+        stored = { runs: new Map(), catalog: new Map() };
+        report.rebuilt = true;
+      } else if (sameOffsets(stored, current)) {
         await client.query("ROLLBACK");
         return { ...report, durationMs: performance.now() - started };
       }
@@ -121,13 +142,15 @@ export class PgSync {
       }
       await writeCheckpoint(client, stored, current);
       await client.query(
-        `INSERT INTO ledger_sync_state (synced_at, runs_written, escaped_values) VALUES (now(), $1, $2)
-         ON CONFLICT (id) DO UPDATE SET synced_at = now(),
+        `INSERT INTO ledger_sync_state (synced_at, runs_written, escaped_values, projection)
+         VALUES (now(), $1, $2, $3)
+         ON CONFLICT (id) DO UPDATE SET synced_at = now(), projection = excluded.projection,
            runs_written = ledger_sync_state.runs_written + excluded.runs_written,
            escaped_values = ledger_sync_state.escaped_values + excluded.escaped_values`,
-        [report.runs, report.escaped],
+        [report.runs, report.escaped, PROJECTION],
       );
       await client.query("COMMIT");
+      this.#held = { offsets: current, syncedAt: new Date().toISOString() };
       report.advanced = true;
       report.durationMs = performance.now() - started;
       return report;
@@ -141,6 +164,16 @@ export class PgSync {
       if (error instanceof Error && "code" in error && String(error.code).startsWith("LEDGER_")) throw error;
       throw new PostgresSyncError(`sync failed: ${describe(error)}`, { cause: error });
     }
+  }
+
+  /**
+   * How far PostgreSQL is behind the log, measured now from the log's files and the checkpoint
+   * this sync last saw committed (no query: it answers while PostgreSQL is away, counting what
+   * piles up meanwhile). Undefined before the first sync has read the checkpoint.
+   */
+  lag(): PgSyncLag | undefined {
+    const held = this.#held;
+    return held && lagBehindLog(this.#options.root, held.offsets, held.syncedAt);
   }
 
   async close(): Promise<void> {
