@@ -193,6 +193,41 @@ describe.skipIf(!findNatsServer())("ledger over JetStream (real nats-server)", (
     );
   });
 
+  it("emit --nats --timeout gives up on a stopped or frozen server within its timeout, with one line", async () => {
+    const gone = await startNatsServer();
+    const emit = (url: string) => {
+      const started = Date.now();
+      const r = ledger(
+        ["emit", "--nats", url, "--timeout", "1500", "--event-type", "run.started", "--run-id", "r"],
+        { timeoutMs: 60_000 },
+      );
+      return { ...r, ms: Date.now() - started };
+    };
+    try {
+      await gone.pause();
+      const frozen = emit(gone.url);
+      gone.resume();
+      await gone.stop();
+      const stopped = emit(gone.url);
+      for (const r of [frozen, stopped]) {
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe("");
+        expect(r.stderr).toMatch(
+          /^ledger: no NATS server reachable at nats:\/\/127\.0\.0\.1:\d+ within 1500 ms .*\[LEDGER_TRANSPORT_UNAVAILABLE\]\n$/,
+        );
+        // It kept trying for the whole timeout, and stopped soon after (CLI start-up included).
+        expect(r.ms).toBeGreaterThanOrEqual(1_400);
+        expect(r.ms).toBeLessThan(15_000);
+      }
+    } finally {
+      gone.resume();
+      await gone.destroy();
+    }
+    const local = ledger(["emit", "--timeout", "1500", "--event-type", "run.started", "--run-id", "r"]);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toMatch(/--timeout applies only with --nats/);
+  });
+
   it("events --follow --nats tails the stream live, filtered to one run", async () => {
     const stream = ["--nats", server.url, "--stream", "FOLLOW", "--subject-prefix", "follow"];
     expect(ledger(["jetstream", "init", ...stream]).code).toBe(0);

@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import type { GlobalArgs } from "../global-args.js";
+import { wholeNumber } from "./flag-values.js";
 import { optionalNatsOptions } from "./jetstream/options.js";
 
 export interface EmitArgs extends GlobalArgs {
@@ -11,6 +12,8 @@ export interface EmitArgs extends GlobalArgs {
   nats?: string;
   stream: string;
   "subject-prefix": string;
+  /** With `--nats`: longest an append waits for the server's ack, in ms. */
+  timeout?: number;
   /** The event's own fields, as `--field-name value` (kebab-case becomes snake_case). */
   [field: string]: unknown;
 }
@@ -29,6 +32,11 @@ export const emitCommand: CommandModule<GlobalArgs, EmitArgs> = {
         default: "fsync",
         describe: "what an acknowledged event survives",
       })
+      .option("timeout", {
+        ...wholeNumber("timeout", 1, 3_600_000),
+        describe:
+          "with --nats: ms to wait for the server's ack (connecting included) before giving up with LEDGER_TRANSPORT_UNAVAILABLE [default: 30000]",
+      })
       // The event's fields are flags named after them, so they cannot be listed here.
       .strict(false)
       .parserConfiguration({
@@ -44,6 +52,10 @@ export const emitCommand: CommandModule<GlobalArgs, EmitArgs> = {
       .example(
         "$0 emit --nats nats://10.0.0.5:4222 --json '{...}'",
         "to JetStream: printed once acknowledged",
+      )
+      .example(
+        "$0 emit --nats nats://10.0.0.5:4222 --timeout 5000 --json '{...}'",
+        "give up after 5 s when no server answers",
       )
       .epilog((await import("../handlers/emit-help.js")).emitTypesHelp()),
   handler: async (args) => (await import("../handlers/emit.js")).emit(args),

@@ -24,6 +24,7 @@ const RESERVED = new Set([
   "nats",
   "stream",
   "subject-prefix",
+  "timeout",
   "help",
   "version",
 ]);
@@ -89,6 +90,9 @@ async function fromStdin(): Promise<Record<string, unknown>[]> {
 }
 
 export async function emit(args: EmitArgs): Promise<void> {
+  // A local append never waits on a server: a timeout there would be silently ignored.
+  if (args.timeout !== undefined && args.nats === undefined)
+    throw new UsageError("--timeout applies only with --nats");
   let events: Record<string, unknown>[];
   if (args.json !== undefined) {
     try {
@@ -150,5 +154,6 @@ async function openNatsWriter(args: EmitArgs, nats: string, root: string): Promi
     stream: args.stream,
     subjectPrefix: args["subject-prefix"],
     root,
+    ...(args.timeout === undefined ? {} : { timeoutMs: args.timeout }),
   });
 }
