@@ -14,6 +14,7 @@ import {
   createInbox,
   headers,
   type Msg,
+  type MsgHdrs,
   type NatsConnection,
   type Subscription,
 } from "@nats-io/transport-node";
@@ -74,18 +75,39 @@ export interface JetStreamWriterHealth extends AppenderHealth {
   reconnects: number;
 }
 
-interface Outgoing {
-  token: string;
-  subject: string;
-  data: Uint8Array;
-  event: StoredEvent;
-  deadline: number;
-  retryAt: number;
-  attempts: number;
+/** One event on its way: sent or waiting for a slot, until its ack or its deadline. */
+class Outgoing {
+  readonly token: string;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly event: StoredEvent;
+  readonly deadline: number;
+  retryAt = 0;
+  attempts = 0;
   lastReason: string;
-  resolve: (a: JetStreamAppended) => void;
-  reject: (e: unknown) => void;
+  resolve!: (a: JetStreamAppended) => void;
+  reject!: (e: unknown) => void;
+
+  constructor(
+    token: string,
+    subject: string,
+    line: string,
+    event: StoredEvent,
+    deadline: number,
+    reason: string,
+  ) {
+    this.token = token;
+    this.subject = subject;
+    // The line without its newline.
+    this.data = Buffer.from(line.slice(0, -1));
+    this.event = event;
+    this.deadline = deadline;
+    this.lastReason = reason;
+  }
 }
+
+/** Subjects of the (event type, run) pairs seen lately: a backtest appends many events to few. */
+const SUBJECT_CACHE = 1024;
 
 /**
  * Appends events to a JetStream stream: the same surface as the local `Writer`, so emitters and
@@ -107,6 +129,19 @@ export class JetStreamWriter implements Appender {
   readonly #inFlight = new Map<string, Outgoing>();
   #waiting: Outgoing[] = [];
   #nextToken = 0;
+  /** Built once and reused: `publish` encodes the headers before it returns. */
+  readonly #headers: MsgHdrs;
+  readonly #subjects = new Map<string, string>();
+  /**
+   * The append being created, whose resolvers the one shared promise executor stores: no closure
+   * per append on a path taken tens of thousands of times a second.
+   */
+  #creating: Outgoing | undefined;
+  readonly #capture = (resolve: (a: JetStreamAppended) => void, reject: (e: unknown) => void) => {
+    const out = this.#creating!;
+    out.resolve = resolve;
+    out.reject = reject;
+  };
   #sweeper: NodeJS.Timeout | undefined;
   readonly #tickMs: number;
   #connected = true;
@@ -142,6 +177,9 @@ export class JetStreamWriter implements Appender {
       retries: 0,
       reconnects: 0,
     };
+    this.#headers = headers();
+    // The server refuses to store a message in any other stream that happens to take the subject.
+    this.#headers.set("Nats-Expected-Stream", this.stream);
     this.#inbox = createInbox();
     this.#sub = nc.subscribe(`${this.#inbox}.*`, {
       callback: (error, msg) => {
@@ -201,39 +239,47 @@ export class JetStreamWriter implements Appender {
 
   #enqueue({ event, line }: Stamped): Promise<JetStreamAppended> {
     if (line === undefined) return Promise.resolve({ event });
-    const now = Date.now();
-    return new Promise<JetStreamAppended>((resolve, reject) => {
-      const out: Outgoing = {
-        token: (this.#nextToken++).toString(36),
-        subject: eventSubject(this.subjectPrefix, event),
-        data: Buffer.from(line.slice(0, -1)),
-        event,
-        deadline: now + this.#timeoutMs,
-        retryAt: 0,
-        attempts: 0,
-        lastReason: this.#connected ? "no ack yet" : "disconnected from NATS",
-        resolve,
-        reject,
-      };
-      if (this.#inFlight.size < this.#maxInFlight) this.#send(out);
-      else {
-        out.lastReason = `waiting for one of ${this.#maxInFlight} in-flight slots`;
-        this.#waiting.push(out);
-      }
-      this.#sweeper ??= setInterval(() => this.#sweep(), this.#tickMs);
-    });
+    const out = new Outgoing(
+      (this.#nextToken++).toString(36),
+      this.#subject(event),
+      line,
+      event,
+      Date.now() + this.#timeoutMs,
+      this.#connected ? "no ack yet" : "disconnected from NATS",
+    );
+    this.#creating = out;
+    const promise = new Promise<JetStreamAppended>(this.#capture);
+    this.#creating = undefined;
+    if (this.#inFlight.size < this.#maxInFlight) this.#send(out);
+    else {
+      out.lastReason = `waiting for one of ${this.#maxInFlight} in-flight slots`;
+      this.#waiting.push(out);
+    }
+    this.#sweeper ??= setInterval(() => this.#sweep(), this.#tickMs);
+    return promise;
+  }
+
+  #subject(event: StoredEvent): string {
+    const key = typeof event.run_id === "string" ? `${event.event_type} ${event.run_id}` : event.event_type;
+    let subject = this.#subjects.get(key);
+    if (subject === undefined) {
+      if (this.#subjects.size >= SUBJECT_CACHE) this.#subjects.clear();
+      subject = eventSubject(this.subjectPrefix, event);
+      this.#subjects.set(key, subject);
+    }
+    return subject;
   }
 
   #send(out: Outgoing): void {
     this.#inFlight.set(out.token, out);
     if (out.attempts++ > 0) this.#health.retries++;
     out.retryAt = Date.now() + this.#ackTimeoutMs;
-    const h = headers();
-    h.set("Nats-Msg-Id", out.event.event_id);
-    // The server refuses to store it in any other stream that happens to take the subject.
-    h.set("Nats-Expected-Stream", this.stream);
+    this.#headers.set("Nats-Msg-Id", out.event.event_id);
     try {
-      this.#nc.publish(out.subject, out.data, { reply: `${this.#inbox}.${out.token}`, headers: h });
+      this.#nc.publish(out.subject, out.data, {
+        reply: `${this.#inbox}.${out.token}`,
+        headers: this.#headers,
+      });
     } catch (error) {
       out.lastReason = error instanceof Error ? error.message : String(error);
     }
@@ -267,7 +313,7 @@ export class JetStreamWriter implements Appender {
       this.#health.failedAppends++;
       this.#health.lastError = error.message;
       out.reject(error);
-    } else out.resolve({ event: out.event, ...(ack ? { ack } : {}) });
+    } else out.resolve(ack ? { event: out.event, ack } : { event: out.event });
     while (this.#inFlight.size < this.#maxInFlight && this.#waiting.length > 0)
       this.#send(this.#waiting.shift()!);
     if (this.#inFlight.size + this.#waiting.length === 0) {
