@@ -1,3 +1,4 @@
+import { cpSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
@@ -11,4 +12,8 @@ export default defineConfig({
   // yargs is ~40 small ESM modules; bundled into bin.js, `ledger --help` resolves and compiles one.
   noExternal: ["yargs"],
   banner: { js: "#!/usr/bin/env node" },
+  // The web page's static files, read by the server from `page/` beside its chunk.
+  onSuccess: async () => {
+    cpSync("src/server/page", "dist/page", { recursive: true });
+  },
 });

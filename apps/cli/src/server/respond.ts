@@ -18,3 +18,19 @@ export function problem(response: ServerResponse, status: number, message: strin
 export async function writeWithBackpressure(response: ServerResponse, chunk: string): Promise<void> {
   if (!response.write(chunk)) await once(response, "drain");
 }
+
+/**
+ * Starts a Server-Sent Events response: its headers, the client's reconnect delay, and a comment
+ * line every `heartbeatMs` so proxies keep an idle stream open. Returns what stops the heartbeat.
+ */
+export function openEventStream(response: ServerResponse, heartbeatMs = 15_000): () => void {
+  response.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-store",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+  });
+  response.write("retry: 2000\n\n");
+  const heartbeat = setInterval(() => response.write(": heartbeat\n\n"), heartbeatMs);
+  return () => clearInterval(heartbeat);
+}

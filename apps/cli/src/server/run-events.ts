@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import { type IndexReader, runStart } from "@ledger/indexer";
 import type { StoredEvent } from "@ledger/schema";
 import { encodeCursor, followLog, type LogCursor, logicalPart, readLog } from "@ledger/writer";
-import { writeWithBackpressure } from "./respond.js";
+import { openEventStream, writeWithBackpressure } from "./respond.js";
 
 export interface StreamOptions {
   root: string;
@@ -59,14 +59,7 @@ export interface SseOptions extends StreamOptions {
  */
 export async function streamEvents(response: ServerResponse, options: SseOptions): Promise<void> {
   const fromDay = await firstDay(options.reader, options.runId);
-  response.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-store",
-    connection: "keep-alive",
-    "x-accel-buffering": "no",
-  });
-  response.write("retry: 2000\n\n");
-  const heartbeat = setInterval(() => response.write(": heartbeat\n\n"), options.heartbeatMs ?? 15_000);
+  const stopHeartbeat = openEventStream(response, options.heartbeatMs);
   let caughtUp = false;
   try {
     const source = followLog({
@@ -104,7 +97,7 @@ export async function streamEvents(response: ServerResponse, options: SseOptions
       clearInterval(timer);
     }
   } finally {
-    clearInterval(heartbeat);
+    stopHeartbeat();
     response.end();
   }
 }

@@ -8,19 +8,55 @@ function badRequest(message: string): LedgerError {
   return new LedgerError("LEDGER_BAD_REQUEST", message);
 }
 
-/** `GET /runs?status=&type=&since_ms=&limit=`: the query string checked, then the source's listing. */
-export function runList(source: RunSource, params: URLSearchParams): Promise<RunListItem[]> {
+/** A run's best trial by the `sharpe` metric, as the list shows it. */
+export interface BestTrial {
+  best_trial: string | null;
+  best_sharpe: number | null;
+}
+
+/** A run in `GET /runs`, with its best trial when `fields=best` asked for it. */
+export type RunListing = RunListItem & Partial<BestTrial>;
+
+/** Best trials of the runs named, by run id; those without trials may be left out. */
+export type BestTrials = (runIds: string[]) => Promise<Map<string, BestTrial>>;
+
+const epochMs = (name: string, value: string | null): number | undefined => {
+  if (value === null) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw badRequest(`${name} must be epoch milliseconds`);
+  return Number(value);
+};
+
+/**
+ * `GET /runs?status=&type=&since_ms=&until_ms=&limit=&fields=best`: the query string checked,
+ * then the source's listing, newest first. `until_ms` (created before) pages back through a
+ * long listing; `fields=best` adds each run's best trial where `best` can tell it.
+ */
+export async function runList(
+  source: RunSource,
+  params: URLSearchParams,
+  best?: BestTrials,
+): Promise<RunListing[]> {
   const status = params.get("status");
   if (status !== null && !STATUSES.has(status)) throw badRequest(`unknown status "${status.slice(0, 40)}"`);
-  const since = params.get("since_ms");
-  if (since !== null && !/^\d{1,15}$/.test(since)) throw badRequest("since_ms must be epoch milliseconds");
+  const since = epochMs("since_ms", params.get("since_ms"));
+  const until = epochMs("until_ms", params.get("until_ms"));
   const limit = params.get("limit") ?? "100";
   if (!/^\d{1,5}$/.test(limit) || Number(limit) < 1) throw badRequest("limit must be 1 to 99999");
+  const fields = params.get("fields");
+  if (fields !== null && fields !== "best") throw badRequest('fields may only be "best"');
   const type = params.get("type");
-  return source.list({
+  const runs: RunListing[] = await source.list({
     ...(status !== null ? { status } : {}),
     ...(type !== null ? { type } : {}),
-    ...(since !== null ? { createdFrom: Number(since) } : {}),
+    ...(since !== undefined ? { createdFrom: since } : {}),
+    ...(until !== undefined ? { createdTo: until } : {}),
     limit: Number(limit),
   });
+  if (fields !== "best") return runs;
+  const bests =
+    best && runs.length > 0 ? await best(runs.map((r) => r.run_id)) : new Map<string, BestTrial>();
+  return runs.map((run) => ({
+    ...run,
+    ...(bests.get(run.run_id) ?? { best_trial: null, best_sharpe: null }),
+  }));
 }

@@ -1,14 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { indexLag, openIndexReader, readHealth } from "@ledger/indexer";
+import { type IndexReader, openIndexReader, runRecords, runTrials } from "@ledger/indexer";
 import { firstLine, isSafeId } from "@ledger/schema";
-import { type LogCursor, parseCursor } from "@ledger/writer";
+import { encodeCursor, type LogCursor, parseCursor } from "@ledger/writer";
 import { describeError } from "../errors.js";
+import { downloadArtifact } from "./artifacts.js";
 import { authorized } from "./auth.js";
-import { PAGE } from "./page.js";
 import { json, problem } from "./respond.js";
 import { downloadEvents, streamEvents } from "./run-events.js";
 import { indexRunSource, type RunSource } from "./run-source.js";
-import { runList } from "./runs.js";
+import { type BestTrials, runList } from "./runs.js";
+import { healthOf, streamRunChanges } from "./runs-stream.js";
+import { loadStaticFiles } from "./static.js";
+import { trialColumns } from "./trials.js";
 
 export interface ServeOptions {
   root: string;
@@ -16,6 +19,8 @@ export interface ServeOptions {
   token?: string;
   /** SSE heartbeat interval. @default 15000 */
   heartbeatMs?: number;
+  /** How often `GET /runs?stream=true` looks for changed runs. @default 500 */
+  changesIntervalMs?: number;
   /**
    * Where `GET /runs` and `GET /runs/{id}` read runs from; closed with the server. Events are
    * always read from the log. @default the published index under `root`
@@ -23,12 +28,17 @@ export interface ServeOptions {
   runs?: RunSource;
 }
 
-const RUN_PATH = /^\/runs\/([^/]+)(\/events)?$/;
+const RUN_PATH = /^\/runs\/([^/]+)(?:\/(events|trials)|\/artifacts\/(.+))?$/;
 
 /** The HTTP API of DESIGN.md and the web page, over one read-only view of the index. */
 export function createLedgerServer(options: ServeOptions): Server {
   const reader = openIndexReader({ root: options.root });
   const runs = options.runs ?? indexRunSource(reader);
+  const files = loadStaticFiles({ tokenRequired: options.token !== undefined });
+  // Best trials come from the index's records; a source that is not the index leaves them out.
+  const best: BestTrials | undefined = options.runs
+    ? undefined
+    : async (ids) => new Map((await runRecords(reader, ids)).runs.map((r) => [r.run_id, r]));
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) problem(response, statusOf(error), messageOf(error));
@@ -43,31 +53,49 @@ export function createLedgerServer(options: ServeOptions): Server {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (request.method !== "GET") return problem(response, 405, "only GET is served");
-    if (url.pathname === "/" || url.pathname === "/index.html") {
+    const file = files.get(url.pathname);
+    if (file) {
       // The page holds no data; what it shows comes from the API, which checks the token.
-      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      response.end(PAGE);
+      response.writeHead(200, { "content-type": file.type, "cache-control": "no-cache" });
+      response.end(file.body);
       return;
     }
     if (!authorized(request, options.token)) {
       response.setHeader("www-authenticate", 'Bearer realm="ledger"');
       return problem(response, 401, "missing or wrong bearer token");
     }
-    if (url.pathname === "/health") {
-      const lag = await indexLag(reader, options.root);
-      return json(response, 200, { daemon: readHealth(options.root) ?? null, lag });
+    if (url.pathname === "/health") return json(response, 200, await healthOf(reader, options.root));
+    const controller = new AbortController();
+    response.on("close", () => controller.abort());
+    if (url.pathname === "/runs") {
+      if (url.searchParams.get("stream") !== "true")
+        return json(response, 200, { runs: await runList(runs, url.searchParams, best) });
+      return streamRunChanges(response, {
+        root: options.root,
+        reader,
+        ...(options.runs ? { source: options.runs } : {}),
+        signal: controller.signal,
+        ...(options.changesIntervalMs !== undefined ? { intervalMs: options.changesIntervalMs } : {}),
+        ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+      });
     }
-    if (url.pathname === "/runs") return json(response, 200, { runs: await runList(runs, url.searchParams) });
     const match = RUN_PATH.exec(url.pathname);
     if (!match) return problem(response, 404, `no route ${url.pathname}`);
     const runId = decodeURIComponent(match[1] ?? "");
     if (!isSafeId(runId)) return problem(response, 400, "invalid run id");
-    if (!match[2]) {
-      const detail = await runs.detail(runId);
-      return detail ? json(response, 200, detail) : problem(response, 404, `no run ${runId} in ${runs.name}`);
+    if (match[2] === "trials") {
+      // Taken before the trials, so events past it cover whatever the trials lack.
+      const cursor = await indexCursor(reader);
+      return json(response, 200, { ...trialColumns(await runTrials(reader, runId)), cursor });
     }
-    const controller = new AbortController();
-    response.on("close", () => controller.abort());
+    if (match[2] !== "events") {
+      const cursor = options.runs ? null : await indexCursor(reader);
+      const detail = await runs.detail(runId);
+      if (!detail) return problem(response, 404, `no run ${runId} in ${runs.name}`);
+      if (match[3] !== undefined)
+        return downloadArtifact(response, options.root, detail, decodeURIComponent(match[3]));
+      return json(response, 200, { ...detail, cursor });
+    }
     const base = { root: options.root, runId, reader, signal: controller.signal };
     if (url.searchParams.get("stream") !== "true") return downloadEvents(response, base);
     const start = startOf(url.searchParams, request.headers["last-event-id"]);
@@ -106,10 +134,18 @@ function startOf(
   return /^\d+$/.test(from) ? { fromSequence: Number(from) } : "from_sequence must be an integer";
 }
 
+/**
+ * Where the published index has read the log up to, as an event-stream cursor: a stream resumed
+ * from it sends what happened after the index's copy. Null before an index is published.
+ */
+async function indexCursor(reader: IndexReader): Promise<string | null> {
+  return reader.exists() ? encodeCursor(await reader.checkpoints("runs")) : null;
+}
+
 function statusOf(error: unknown): number {
   const code = (error as { code?: string }).code;
   if (code === "LEDGER_INDEX_MISSING" || code === "LEDGER_PG_QUERY") return 503;
-  if (code === "LEDGER_BAD_REQUEST") return 400;
+  if (code === "LEDGER_BAD_REQUEST" || code === "LEDGER_INVALID_ID") return 400;
   return 500;
 }
 
