@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openIndexReader } from "@ledger/indexer";
@@ -109,15 +109,41 @@ async function officialPublish(
   return sample;
 }
 
-async function medianOf(runs: number, measure: () => Promise<Sample>): Promise<Omit<Row, "name">> {
-  const samples: Sample[] = [];
-  for (let r = 0; r < runs; r++) samples.push(await measure());
-  return {
+/**
+ * Both contestants `runs` times, alternating (and alternating which goes first), so a change in
+ * the machine's load over the suite falls on both alike; medians of each, and the median of the
+ * paired runs' ratios.
+ */
+async function sideBySide(
+  runs: number,
+  ledger: () => Promise<Sample>,
+  official: () => Promise<Sample>,
+): Promise<{ ledger: Omit<Row, "name">; official: Omit<Row, "name">; ratio: number }> {
+  const ours: Sample[] = [];
+  const theirs: Sample[] = [];
+  for (let r = 0; r < runs; r++) {
+    if (r % 2 === 0) {
+      ours.push(await ledger());
+      theirs.push(await official());
+    } else {
+      theirs.push(await official());
+      ours.push(await ledger());
+    }
+  }
+  const medians = (samples: Sample[]) => ({
     rate: median(samples.map((s) => s.rate)),
     p50: median(samples.map((s) => s.p50)),
     p99: median(samples.map((s) => s.p99)),
+  });
+  return {
+    ledger: medians(ours),
+    official: medians(theirs),
+    ratio: median(ours.map((s, i) => s.rate / theirs[i]!.rate)),
   };
 }
+
+/** The one-minute load average over the cores: above 1, other work is competing for them. */
+const load = () => `load ${(loadavg()[0]! / availableParallelism()).toFixed(1)}/core`;
 
 async function appendTable(title: string, servers: string[], replicas: 1 | 3, runs: number): Promise<void> {
   const rows: Row[] = [];
@@ -125,16 +151,19 @@ async function appendTable(title: string, servers: string[], replicas: 1 | 3, ru
     [1, 2_000],
     [256, 40_000],
   ] as const) {
+    const before = load();
+    const pair = await sideBySide(
+      runs,
+      () => ledgerAppends(servers, replicas, window, count),
+      () => officialPublish(servers, replicas, window, count),
+    );
+    const note = `${count} events, ${before} -> ${load()}`;
     rows.push({
       name: `ledger JetStreamWriter x${window}`,
-      ...(await medianOf(runs, () => ledgerAppends(servers, replicas, window, count))),
-      note: `${count} events`,
+      ...pair.ledger,
+      note: `${note}; paired runs: ${pair.ratio.toFixed(2)}x js.publish`,
     });
-    rows.push({
-      name: `js.publish x${window}`,
-      ...(await medianOf(runs, () => officialPublish(servers, replicas, window, count))),
-      note: `${count} events`,
-    });
+    rows.push({ name: `js.publish x${window}`, ...pair.official, note });
     process.stderr.write(`  measured ${title}, ${window} in flight\n`);
   }
   printTable(`${title}, medians of ${runs} runs`, "events/s", rows, "js.publish x256");
