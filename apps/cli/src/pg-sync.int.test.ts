@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { listRuns, openIndexReader, runDetail } from "@ledger/indexer";
+import { listRuns, type MirrorHealth, openIndexReader, runDetail } from "@ledger/indexer";
 import { openPostgresRuns } from "@ledger/postgres";
 import {
   mirrorRows,
   type PostgresServer,
   postgresForTests,
+  runSql,
   startPostgres,
   transactionWatcher,
 } from "@ledger/postgres/test-support";
@@ -24,8 +25,8 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
 
-function start(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, args, { cwd: cliDir, stdio: ["ignore", "ignore", "pipe"] });
+function start(args: string[], stdout: "ignore" | "pipe" = "ignore"): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: cliDir, stdio: ["ignore", stdout, "pipe"] });
   children.add(child);
   child.on("exit", () => children.delete(child));
   return child;
@@ -50,6 +51,23 @@ const exited = (child: ChildProcess) =>
   );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `writeBacktests` to the end, two runs at a time. */
+async function appendBacktests(root: string, prefix: string, runs: number): Promise<void> {
+  const writer = writeBacktests(root, prefix, runs, 2, 0);
+  await exited(writer);
+  expect(writer.exitCode).toBe(0);
+}
+
+/** Polls `probe` until `done` holds of its value, for up to 30 s; returns that value. */
+async function until<T>(probe: () => T | Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  let last: T | undefined;
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(200)) {
+    last = await probe();
+    if (done(last)) return last;
+  }
+  throw new Error(`${what} within 30 s; last seen: ${JSON.stringify(last)}`);
+}
 
 describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
   let server: PostgresServer;
@@ -259,4 +277,98 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     expect(clean.runs).toHaveLength(38);
     expect(resumed).toEqual(clean);
   }, 300_000);
+
+  it("daemon --health, GET /health and doctor --pg report the mirror's lag in events and seconds, while PostgreSQL refuses it and after it catches up", async () => {
+    const root = tempRoot();
+    expect(ledger(["demo", "--runs", "3", "--root", root]).code).toBe(0);
+    const url = (await database()).replace("postgres@", "postgres:sekrit@");
+    const name = new URL(url).pathname.slice(1);
+    // A reader may meet the index mid-publication and say so: the poll asks again.
+    const health = (): { running?: boolean; postgres?: MirrorHealth; stderr?: string } => {
+      const r = ledger(["daemon", "--health", "--json", "--root", root]);
+      return r.stdout ? JSON.parse(r.stdout) : { stderr: r.stderr };
+    };
+    const doctor = () => {
+      const r = ledger(["doctor", "--pg", url, "--root", root, "--json"]);
+      const checks = (
+        JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; items?: MirrorHealth[] }[] }
+      ).checks;
+      return checks.find((c) => c.name === "postgres lag")!;
+    };
+    const before = doctor();
+    expect(before.ok).toBe(false);
+    expect(before.items![0]).toMatchObject({ events: expect.any(Number), seconds: expect.any(Number) });
+    expect(before.items![0]!.events).toBeGreaterThan(50);
+
+    const daemon = start([BIN, "daemon", "--pg", url, "--root", root, "--interval", "1"]);
+    const caughtUp = (h: { postgres?: MirrorHealth }) => h.postgres?.events === 0 && !h.postgres.error;
+    const synced = await until(health, caughtUp, "the daemon's health did not show the mirror caught up");
+    expect(synced).toMatchObject({
+      running: true,
+      postgres: { events: 0, bytes: 0, seconds: 0, syncedAt: expect.any(String) },
+    });
+    expect(synced.postgres!.target).not.toContain("sekrit");
+    expect((await mirrorRows(url)).runs).toHaveLength(3);
+    expect(doctor()).toMatchObject({ ok: true, items: [{ events: 0, bytes: 0, seconds: 0 }] });
+
+    // The same figures in GET /health, under `daemon`, from `ledger serve`.
+    const serve = start([BIN, "serve", "--port", "0", "--root", root], "pipe");
+    let banner = "";
+    for await (const chunk of serve.stdout!) {
+      banner += String(chunk);
+      if (/:(\d+)\//.test(banner)) break;
+    }
+    const base = `http://127.0.0.1:${/:(\d+)\//.exec(banner)![1]}`;
+    const served = (await (await fetch(`${base}/health`)).json()) as { daemon: { postgres?: MirrorHealth } };
+    expect(served.daemon.postgres).toMatchObject({ events: 0, bytes: 0, seconds: 0 });
+
+    // PostgreSQL refuses the mirror's database: the daemon keeps indexing, and its health counts
+    // what piles up behind PostgreSQL, in events and seconds, with the reason.
+    await runSql(
+      server.url(),
+      `ALTER DATABASE ${name} ALLOW_CONNECTIONS false`,
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`,
+    );
+    try {
+      await appendBacktests(root, "while-away", 2);
+      const behind = await until(
+        health,
+        (h) => (h.postgres?.events ?? 0) > 0 && h.postgres?.error !== undefined,
+        "the daemon's health did not show the mirror behind",
+      );
+      expect(behind.postgres!.seconds).toBeGreaterThan(0);
+      expect(behind.postgres!.error).toMatch(/not currently accepting connections|terminat/);
+      const text = ledger(["daemon", "--health", "--root", root]).stdout;
+      expect(text).toMatch(
+        /^postgres postgres:\/\/postgres:\*\*\*@.*: \d+ events \(\d+ bytes\) behind the log, the oldest [\d.]+ s old; .*failing: /m,
+      );
+      const live = JSON.parse(
+        ledger(["daemon", "--health", "--json", "--pg", url, "--root", root]).stdout,
+      ) as {
+        postgres: MirrorHealth;
+      };
+      expect(live.postgres).toMatchObject({ events: null, error: expect.stringMatching(/cannot connect/) });
+      expect(doctor().ok).toBe(false);
+    } finally {
+      await runSql(server.url(), `ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    }
+    const recovered = await until(
+      health,
+      caughtUp,
+      "the mirror did not catch up after PostgreSQL took it back",
+    );
+    expect(recovered.postgres).toMatchObject({ events: 0, seconds: 0 });
+    expect((await mirrorRows(url)).runs).toHaveLength(5);
+    const live = JSON.parse(ledger(["daemon", "--health", "--json", "--pg", url, "--root", root]).stdout) as {
+      postgres: MirrorHealth;
+    };
+    expect(live.postgres).toMatchObject({ events: 0, bytes: 0, seconds: 0, syncedAt: expect.any(String) });
+    expect(ledger(["daemon", "--health", "--root", root]).stdout).toMatch(
+      /^postgres .*: holds the whole log; last sync /m,
+    );
+
+    daemon.kill("SIGTERM");
+    await exited(daemon);
+    expect(daemon.exitCode).toBe(0);
+  }, 240_000);
 });

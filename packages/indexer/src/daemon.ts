@@ -26,6 +26,8 @@ export interface DaemonOptions extends IndexerOptions {
   debounceMs?: number;
   /** Stops the daemon after the current round; the lock is released. */
   signal?: AbortSignal;
+  /** Fields of the health file kept by what runs alongside, read at each write of it. */
+  extraHealth?: () => Pick<DaemonHealth, "postgres">;
   /** Called after each round that did something, and on each failed round. */
   onRound?: (report: IngestReport | undefined, error?: unknown) => void;
 }
@@ -58,7 +60,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
   );
   const save = () => {
     health.updatedMs = Date.now();
-    writeHealth(options.root, health);
+    writeHealth(options.root, { ...health, ...options.extraHealth?.() });
   };
   save();
   try {

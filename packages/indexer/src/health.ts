@@ -19,6 +19,25 @@ export interface DaemonHealth {
   /** The most recent errors, newest last (at most 10). */
   errors: { atMs: number; message: string }[];
   updatedMs: number;
+  /** The PostgreSQL mirror run alongside (`ledger daemon --pg`); absent without one. */
+  postgres?: MirrorHealth;
+}
+
+/** How far a mirror kept by the daemon's process is behind the log. */
+export interface MirrorHealth {
+  /** Where it mirrors to, without credentials. */
+  target: string;
+  /** Complete lines of the log it does not hold yet; null until it was first reached. */
+  events: number | null;
+  bytes: number | null;
+  /** Age of the oldest event it does not hold yet (0 when it holds the whole log). */
+  seconds: number | null;
+  /** When its last sync that moved its checkpoint committed, ISO 8601. */
+  syncedAt: string | null;
+  /** When the figures above were measured. */
+  measuredMs: number;
+  /** Why its latest attempt failed; absent after a success. */
+  error?: string;
 }
 
 export function healthPath(root: string): string {

@@ -9,7 +9,7 @@ export {
   ProjectionError,
   RetentionCheckpointError,
 } from "./errors.js";
-export { type DaemonHealth, healthPath, readHealth } from "./health.js";
+export { type DaemonHealth, healthPath, type MirrorHealth, readHealth, writeHealth } from "./health.js";
 export { Indexer, openIndexer } from "./indexer.js";
 export { type IndexLag, indexLag, measureLag } from "./lag.js";
 export type { IndexerOptions, IngestProgress, IngestReport } from "./options.js";

@@ -38,5 +38,8 @@ async function follow(args: PgSyncArgs, root: string): Promise<void> {
 
 function describeSync(r: SyncReport): string {
   const escaped = r.escaped > 0 ? `, ${r.escaped} strings stored escaped (NUL or lone surrogate)` : "";
-  return `${r.runs} runs written of ${r.changed} changed in the index, ${r.phases} phases, ${r.artifacts} artifacts${escaped} (${duration(r.durationMs)})`;
+  const rebuilt = r.rebuilt
+    ? "mirror rebuilt from the index (its rows were derived by another projection): "
+    : "";
+  return `${rebuilt}${r.runs} runs written of ${r.changed} changed in the index, ${r.phases} phases, ${r.artifacts} artifacts${escaped} (${duration(r.durationMs)})`;
 }

@@ -6,6 +6,7 @@ export {
   type PostgresServer,
   postgresBin,
   postgresForTests,
+  runSql,
   startPostgres,
   transactionWatcher,
 } from "./postgres-server.js";

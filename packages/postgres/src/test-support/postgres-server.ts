@@ -143,6 +143,19 @@ function freePort(): Promise<number> {
 
 type Row = Record<string, unknown>;
 
+/** Runs `statements` one after another on one connection to `url`; the rows of each. */
+export async function runSql(url: string, ...statements: string[]): Promise<Row[][]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const results: Row[][] = [];
+    for (const statement of statements) results.push((await client.query(statement)).rows);
+    return results;
+  } finally {
+    await client.end();
+  }
+}
+
 export interface MirrorRows {
   runs: Row[];
   phases: Row[];
