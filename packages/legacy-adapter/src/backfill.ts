@@ -2,7 +2,8 @@ import { type DuckDBConnection, DuckDBInstance, listValue } from "@duckdb/node-a
 import { assertSafeId } from "@ledger/schema";
 import { type EventInputLike, openWriter, readLog } from "@ledger/writer";
 import { attachLegacy } from "./attach-legacy.js";
-import { defaultLegacyLayout, type LegacyLayout } from "./layout.js";
+import { defaultLegacyLayout, type LegacyLayout, parseLegacyLayout } from "./layout.js";
+import { checkLayoutAgainstLegacy } from "./layout-check.js";
 import { legacyEventId } from "./legacy-ids.js";
 import { legacySql } from "./legacy-sql.js";
 
@@ -11,7 +12,7 @@ export interface BackfillOptions {
   root: string;
   /** Only runs created before the cutover are backfilled: the rest belong to the new log. */
   cutover: Date;
-  /** @default defaultLegacyLayout */
+  /** Checked before anything is read: its shape, then that the legacy file has what it maps. @default defaultLegacyLayout */
   layout?: LegacyLayout;
   /** Runs per database read and per writer batch. @default 500 */
   batchRuns?: number;
@@ -41,13 +42,8 @@ const ms = (v: unknown): number | undefined => (v === null || v === undefined ? 
  * an interrupted run resumes where it stopped.
  */
 export async function backfill(options: BackfillOptions): Promise<BackfillReport> {
-  const layout = options.layout ?? defaultLegacyLayout;
+  const layout = parseLegacyLayout(options.layout ?? defaultLegacyLayout);
   const cutoverMs = options.cutover.getTime();
-  // What an earlier (perhaps interrupted) backfill already wrote: only legacy-keyed ids match.
-  const present = new Set<string>();
-  for await (const { event } of readLog({ root: options.root })) {
-    if (event.timestamp_ms < cutoverMs) present.add(event.event_id);
-  }
   const instance = await DuckDBInstance.create(":memory:");
   const c = await instance.connect();
   const report: BackfillReport = {
@@ -57,10 +53,13 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
     eventsSkipped: 0,
     rejected: [],
   };
-  const writer = await openWriter({ root: options.root });
+  const runsSql = `SELECT * FROM (${legacySql(layout).runs}) WHERE created_ms < $cutover::BIGINT`;
+  let writer: Awaited<ReturnType<typeof openWriter>> | undefined;
   try {
     await attachLegacy(c, options.legacyDb);
-    const runsSql = `SELECT * FROM (${legacySql(layout).runs}) WHERE created_ms < $cutover::BIGINT`;
+    await checkLayoutAgainstLegacy(c, layout);
+    const present = await alreadyWritten(c, runsSql, cutoverMs, options.root);
+    writer = await openWriter({ root: options.root });
     const total = await c.runAndReadAll(`SELECT count(*) FROM (${runsSql})`, { cutover: cutoverMs });
     report.runsTotal = Number(total.getRows()[0]?.[0] ?? 0);
     const batch = options.batchRuns ?? 500;
@@ -81,7 +80,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
           report.rejected.push({ run_id: runId, reason: (error as Error).message });
           continue;
         }
-        for (const event of runEvents(run, children.get(runId) ?? emptyChildren(), layout)) {
+        for (const event of runEvents(run, children.get(runId) ?? emptyChildren())) {
           if (present.has(event.event_id as string)) report.eventsSkipped++;
           else events.push(event);
         }
@@ -92,11 +91,34 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
       options.onProgress?.({ ...report });
     }
   } finally {
-    await writer.close();
+    await writer?.close();
     c.closeSync();
     instance.closeSync();
   }
   return report;
+}
+
+/**
+ * The ids of the events an earlier (perhaps interrupted) backfill already wrote: every event of
+ * a legacy run, whichever side of the cutover it fell on, since a run created before the
+ * cutover may have completed after it.
+ */
+async function alreadyWritten(
+  c: DuckDBConnection,
+  runsSql: string,
+  cutoverMs: number,
+  root: string,
+): Promise<Set<string>> {
+  const legacyRuns = new Set(
+    (await c.runAndReadAll(`SELECT run_id FROM (${runsSql})`, { cutover: cutoverMs }))
+      .getRows()
+      .map((row) => String(row[0])),
+  );
+  const present = new Set<string>();
+  for await (const { event } of readLog({ root })) {
+    if (event.run_id !== undefined && legacyRuns.has(event.run_id)) present.add(event.event_id);
+  }
+  return present;
 }
 
 interface Children {
@@ -124,17 +146,18 @@ async function childRows(
     });
   const phases = await ofRuns(sql.phases);
   for (const row of phases.getRowObjectsJson() as Row[]) get(String(row.run_id)).phases.push(row);
-  const trials = await ofRuns(sql.trials);
+  // Metrics travel as JSON text: a DuckDB MAP does not read back as a plain object.
+  const withJsonMetrics = (select: string) =>
+    `SELECT * REPLACE (to_json(metrics)::VARCHAR AS metrics) FROM (${select})`;
+  const trials = await ofRuns(withJsonMetrics(sql.trials));
   for (const row of trials.getRowObjectsJson() as Row[]) get(String(row.run_id)).trials.push(row);
-  const baselines = await ofRuns(sql.baselines);
+  const baselines = await ofRuns(withJsonMetrics(sql.baselines));
   for (const row of baselines.getRowObjectsJson() as Row[]) get(String(row.run_id)).baselines.push(row);
   return byRun;
 }
 
-function metricsOf(row: Row, names: string[]): Record<string, number> {
-  const metrics: Record<string, number> = {};
-  for (const m of names) if (row[m] !== null && row[m] !== undefined) metrics[m] = Number(row[m]);
-  return metrics;
+function metricsOf(row: Row): Record<string, number> {
+  return typeof row.metrics === "string" ? (JSON.parse(row.metrics) as Record<string, number>) : {};
 }
 
 function parseObject(text: unknown): Record<string, unknown> {
@@ -150,7 +173,7 @@ function parseObject(text: unknown): Record<string, unknown> {
 }
 
 /** The events a legacy run becomes, in the order its job would have emitted them. */
-function runEvents(run: Row, children: Children, layout: LegacyLayout): EventInputLike[] {
+function runEvents(run: Row, children: Children): EventInputLike[] {
   const runId = String(run.run_id);
   const created = ms(run.created_ms) ?? 0;
   const started = ms(run.started_ms);
@@ -174,14 +197,18 @@ function runEvents(run: Row, children: Children, layout: LegacyLayout): EventInp
   const phases = [...children.phases].sort((a, b) => Number(a.phase_order) - Number(b.phase_order));
   for (const p of phases) {
     const phase = String(p.phase);
-    push("phase.started", ms(p.started_ms) ?? started ?? created, phase, {
+    const phaseStarted = ms(p.started_ms);
+    const phaseCompleted = ms(p.completed_ms);
+    push("phase.started", phaseStarted ?? started ?? created, phase, {
       phase,
       phase_order: Number(p.phase_order ?? 0),
     });
-    if (ms(p.completed_ms) !== undefined) {
-      push("phase.completed", ms(p.completed_ms)!, phase, {
+    if (phaseCompleted !== undefined) {
+      // A layout with no duration column: the phase's own times say how long it took.
+      const duration = p.duration_ms ?? (phaseStarted === undefined ? 0 : phaseCompleted - phaseStarted);
+      push("phase.completed", phaseCompleted, phase, {
         phase,
-        duration_ms: Math.max(0, Number(p.duration_ms ?? 0)),
+        duration_ms: Math.max(0, Number(duration)),
         output_summary: {},
       });
     }
@@ -190,20 +217,20 @@ function runEvents(run: Row, children: Children, layout: LegacyLayout): EventInp
     push("trial.recorded", ms(t.recorded_ms) ?? started ?? created, String(t.trial_id), {
       trial_id: String(t.trial_id),
       params: parseObject(t.params),
-      metrics: metricsOf(t, layout.trials.metrics),
+      metrics: metricsOf(t),
     });
   }
   for (const b of children.baselines) {
     push("baseline.completed", ms(b.completed_ms) ?? completed ?? created, String(b.baseline_id), {
       baseline_id: String(b.baseline_id),
-      metrics: metricsOf(b, layout.baselines.metrics),
+      metrics: metricsOf(b),
     });
   }
   const status = String(run.status);
   if (completed !== undefined && (status === "succeeded" || status === "failed" || status === "cancelled")) {
     push("run.completed", completed, "", {
       status,
-      summary: { backfilled_from: "legacy" },
+      summary: run.summary === null || run.summary === undefined ? {} : parseObject(run.summary),
       artifact_paths: [],
       ...(run.exit_code !== null && run.exit_code !== undefined ? { exit_code: Number(run.exit_code) } : {}),
     });

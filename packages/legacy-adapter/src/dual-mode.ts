@@ -1,13 +1,24 @@
 import * as fs from "node:fs";
 import { basename, join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
-import { IndexMissingError, indexSql, type RunFilter, runFilterSql } from "@ledger/indexer";
+import {
+  baselineResults,
+  indexSql,
+  phaseTimings,
+  type RunFilter,
+  runFilterSql,
+  runsD,
+  runsStatus,
+  trialResults,
+} from "@ledger/indexer";
 import { ledgerPaths, sqlString } from "@ledger/schema";
 import { attachLegacy } from "./attach-legacy.js";
+import { compareSides } from "./compare.js";
 import { LegacyDatabaseError } from "./errors.js";
-import { defaultLegacyLayout, type LegacyLayout } from "./layout.js";
+import { defaultLegacyLayout, type LegacyLayout, parseLegacyLayout } from "./layout.js";
+import { checkLayoutAgainstLegacy } from "./layout-check.js";
 import { legacySql } from "./legacy-sql.js";
-import { type Conflict, compareSides, type Difference, findConflicts } from "./parity.js";
+import { type Conflict, findConflicts, type Parity } from "./parity.js";
 
 export type Source = "legacy" | "index";
 
@@ -20,7 +31,10 @@ export interface DualModeOptions {
   root: string;
   /** Runs created before this instant come from the legacy database, the rest from the index. */
   cutover: Date;
-  /** @default defaultLegacyLayout */
+  /**
+   * Checked at open: its shape, then that every table and column it maps exists in the legacy
+   * file. @default defaultLegacyLayout
+   */
   layout?: LegacyLayout;
   /** @default `{root}/index` */
   indexDir?: string;
@@ -53,11 +67,16 @@ export class DualMode {
   readonly #cutoverMs: number;
   readonly #indexPath: string;
 
-  private constructor(instance: DuckDBInstance, connection: DuckDBConnection, options: DualModeOptions) {
+  private constructor(
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    options: DualModeOptions,
+    layout: LegacyLayout,
+  ) {
     this.#instance = instance;
     this.#connection = connection;
     this.#options = options;
-    this.#layout = options.layout ?? defaultLegacyLayout;
+    this.#layout = layout;
     this.#cutoverMs = options.cutover.getTime();
     const runsDb = ledgerPaths(options.root).runsDb;
     this.#indexPath = options.indexDir ? join(options.indexDir, basename(runsDb)) : runsDb;
@@ -66,9 +85,27 @@ export class DualMode {
   static async open(options: DualModeOptions): Promise<DualMode> {
     if (!fs.existsSync(options.legacyDb))
       throw new LegacyDatabaseError(`no legacy database at ${options.legacyDb}`);
+    const layout = parseLegacyLayout(options.layout ?? defaultLegacyLayout);
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
-    return new DualMode(instance, connection, options);
+    try {
+      await attachLegacy(connection, options.legacyDb);
+      await checkLayoutAgainstLegacy(connection, layout);
+      await connection.run("DETACH legacy");
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      throw error;
+    }
+    return new DualMode(instance, connection, options, layout);
+  }
+
+  /**
+   * Whether the index exists yet. Before the first index (a migration's first step) the index
+   * side is empty: every query answers from the legacy side alone.
+   */
+  get hasIndex(): boolean {
+    return fs.existsSync(this.#indexPath);
   }
 
   get cutover(): Date {
@@ -98,8 +135,8 @@ export class DualMode {
     try {
       await attachLegacy(c, this.#options.legacyDb);
       attached.push("legacy");
-      if (!fs.existsSync(this.#indexPath)) throw new IndexMissingError(this.#indexPath);
-      await c.run(`ATTACH ${sqlString(this.#indexPath)} AS idx (READ_ONLY)`);
+      if (this.hasIndex) await c.run(`ATTACH ${sqlString(this.#indexPath)} AS idx (READ_ONLY)`);
+      else await attachEmptyIndex(c);
       attached.push("idx");
       return await work(async (sql, params) => {
         // DuckDB refuses a named parameter the statement does not use.
@@ -170,7 +207,7 @@ export class DualMode {
     return this.#fromSideOf(runId, {
       index: `SELECT trial_id, params::VARCHAR AS params, to_json(metrics)::VARCHAR AS metrics, 'index' AS source
               FROM (${indexSql("idx.").trials}) ORDER BY trial_id`,
-      legacy: `SELECT trial_id, params, ${legacy.trialMetricsJson}::VARCHAR AS metrics, 'legacy' AS source
+      legacy: `SELECT trial_id, params, to_json(metrics)::VARCHAR AS metrics, 'legacy' AS source
                FROM (${legacy.trials}) WHERE run_id = $run_id ORDER BY trial_id`,
     });
   }
@@ -182,16 +219,32 @@ export class DualMode {
 
   /**
    * Parity after a backfill: for every run the legacy side answers for, the legacy answer and
-   * the index's answer, field by field (status, times, exit code, phase and trial counts). Each
-   * difference is one row; an empty list means the index holds exactly what the legacy did.
+   * the index's answer, field by field. `differences` is empty when the index holds exactly what
+   * the legacy database did; a difference the event model cannot express carries its `reason`.
+   * `unchecked` names each field the layout gives no way to check, and why.
    */
-  compare(): Promise<Difference[]> {
-    return this.#attached((query) => compareSides(query, this.#runCtes(), this.#layout));
+  compare(): Promise<Parity> {
+    return this.#attached((query) => compareSides(query, this.#layout));
   }
 
   close(): void {
     this.#connection.closeSync();
     this.#instance.closeSync();
+  }
+}
+
+/**
+ * An in-memory `idx` with the index's run tables and no rows, made by the indexer's own setup
+ * statements: the same queries then run before the first index exists.
+ */
+async function attachEmptyIndex(c: DuckDBConnection): Promise<void> {
+  await c.run("ATTACH ':memory:' AS idx");
+  await c.run("USE idx");
+  try {
+    for (const projection of [runsD, runsStatus, phaseTimings, trialResults, baselineResults])
+      for (const statement of projection.setup) await c.run(statement);
+  } finally {
+    await c.run("USE memory");
   }
 }
 

@@ -7,7 +7,10 @@ export class LegacyDatabaseError extends LedgerError {
   }
 }
 
-/** A layout (column mapping) that names something that is not a plain SQL identifier. */
+/**
+ * A layout (column mapping) that is malformed (an unknown or missing key, a name that is not a
+ * plain SQL identifier) or that names tables or columns the legacy database lacks.
+ */
 export class LegacyLayoutError extends LedgerError {
   constructor(message: string) {
     super("LEDGER_LEGACY_LAYOUT", message);

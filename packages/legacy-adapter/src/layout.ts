@@ -1,51 +1,116 @@
 import { sqlIdent } from "@ledger/schema";
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { LegacyLayoutError } from "./errors.js";
+
+const IDENT = "[A-Za-z_][A-Za-z0-9_]{0,63}";
+const Column = Type.String({ pattern: `^${IDENT}$` });
+const Table = Type.String({ pattern: `^${IDENT}(\\.${IDENT})?$` });
+const Optional = <T extends TSchema>(schema: T) => Type.Optional(schema);
+const closed = { additionalProperties: false } as const;
+
+/**
+ * A layout as JSON: which legacy table holds what, under which column names. Only the columns
+ * marked required must exist; every other one, and the phases, trials and baselines tables, may
+ * be left out, and is then read as NULL (and listed by `compare()` as not checked).
+ */
+export const LegacyLayoutSchema = Type.Object(
+  {
+    runs: Type.Object(
+      {
+        table: Table,
+        columns: Type.Object(
+          {
+            run_id: Column,
+            /** Values `succeeded`/`success`/`completed`, `failed`/`error`, `cancelled`/`canceled`, `running`. */
+            status: Column,
+            /** A TIMESTAMP (UTC), or text DuckDB casts to one. */
+            created_at: Column,
+            run_type: Optional(Column),
+            started_at: Optional(Column),
+            completed_at: Optional(Column),
+            /** JSON text, or NULL. */
+            config: Optional(Column),
+            data_fingerprint: Optional(Column),
+            exit_code: Optional(Column),
+            /** JSON text (an object), or NULL: becomes `run.completed`'s `summary`. */
+            summary: Optional(Column),
+          },
+          closed,
+        ),
+      },
+      closed,
+    ),
+    phases: Optional(
+      Type.Object(
+        {
+          table: Table,
+          columns: Type.Object(
+            {
+              run_id: Column,
+              phase: Column,
+              phase_order: Optional(Column),
+              started_at: Optional(Column),
+              completed_at: Optional(Column),
+              duration_ms: Optional(Column),
+            },
+            closed,
+          ),
+        },
+        closed,
+      ),
+    ),
+    trials: Optional(
+      Type.Object(
+        {
+          table: Table,
+          columns: Type.Object(
+            {
+              run_id: Column,
+              trial_id: Column,
+              params: Optional(Column),
+              recorded_at: Optional(Column),
+              /** One JSON text column holding every metric, instead of `metrics`. */
+              metrics_json: Optional(Column),
+            },
+            closed,
+          ),
+          /** Numeric columns that become the trial's `metrics`, instead of `columns.metrics_json`. */
+          metrics: Optional(Type.Array(Column)),
+        },
+        closed,
+      ),
+    ),
+    baselines: Optional(
+      Type.Object(
+        {
+          table: Table,
+          columns: Type.Object(
+            {
+              run_id: Column,
+              baseline_id: Column,
+              completed_at: Optional(Column),
+              metrics_json: Optional(Column),
+            },
+            closed,
+          ),
+          metrics: Optional(Type.Array(Column)),
+        },
+        closed,
+      ),
+    ),
+    /** What the legacy file holds (`ledger legacy init-layout` lists it); not read by the adapter. */
+    legacy_columns: Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+  },
+  closed,
+);
 
 /**
  * Where the old system kept each thing, and under which column names. The default is the old
- * system's layout as ledger's original design notes describe it; real databases differ in names, so every table and column can be remapped
- * without code changes (`{ ...defaultLegacyLayout, runs: { ...defaultLegacyLayout.runs, columns: {...} } }`).
+ * system's layout as ledger's original design notes describe it; real databases differ, so
+ * every table and column can be remapped, and the optional ones left out, without code changes.
  */
-export interface LegacyLayout {
-  runs: {
-    table: string;
-    columns: {
-      run_id: string;
-      run_type: string;
-      /** Values `succeeded`/`success`/`completed`, `failed`/`error`, `cancelled`/`canceled`, `running`. */
-      status: string;
-      created_at: string;
-      started_at: string;
-      completed_at: string;
-      /** JSON text, or NULL. */
-      config: string;
-      data_fingerprint: string;
-      exit_code: string;
-    };
-  };
-  phases: {
-    table: string;
-    columns: {
-      run_id: string;
-      phase: string;
-      phase_order: string;
-      started_at: string;
-      completed_at: string;
-      duration_ms: string;
-    };
-  };
-  trials: {
-    table: string;
-    columns: { run_id: string; trial_id: string; params: string; recorded_at: string };
-    /** Numeric columns that become the trial's `metrics`. */
-    metrics: string[];
-  };
-  baselines: {
-    table: string;
-    columns: { run_id: string; baseline_id: string; completed_at: string };
-    metrics: string[];
-  };
-}
+export type LegacyLayout = Static<typeof LegacyLayoutSchema>;
 
 export const defaultLegacyLayout: LegacyLayout = {
   runs: {
@@ -85,11 +150,55 @@ export const defaultLegacyLayout: LegacyLayout = {
   },
 };
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/**
+ * Checks a layout read from JSON and returns it typed. The first problem becomes one
+ * `LegacyLayoutError` line naming its key (`runs.columns.exit_cod: unknown key`), so a misspelt
+ * name fails here rather than as a DuckDB error halfway through a migration.
+ */
+export function parseLegacyLayout(value: unknown): LegacyLayout {
+  const problem = firstProblem(value);
+  if (problem) throw new LegacyLayoutError(`layout ${problem}`);
+  const layout = value as LegacyLayout;
+  for (const part of ["trials", "baselines"] as const) {
+    const table = layout[part];
+    if (table?.metrics !== undefined && table.columns.metrics_json !== undefined)
+      throw new LegacyLayoutError(
+        `layout ${part}: name either metrics (numeric columns) or columns.metrics_json (one JSON column), not both`,
+      );
+  }
+  return layout;
+}
+
+/** The first thing wrong with `value`, as `key.path: what`; an unknown key first (a misspelling). */
+function firstProblem(value: unknown): string | undefined {
+  const errors = [...Value.Errors(LegacyLayoutSchema, value)];
+  const unknown = errors.find((e) => e.type === ValueErrorType.ObjectAdditionalProperties);
+  const error = unknown ?? errors[0];
+  if (!error) return undefined;
+  const key = error.path.slice(1).replaceAll("/", ".") || "(top level)";
+  switch (error.type) {
+    case ValueErrorType.ObjectAdditionalProperties: {
+      const parent = error.path.slice(0, error.path.lastIndexOf("/"));
+      const missing = errors
+        .filter((e) => e.type === ValueErrorType.ObjectRequiredProperty && e.path.startsWith(`${parent}/`))
+        .map((e) => e.path.slice(parent.length + 1))
+        .filter((name) => !name.includes("/"));
+      return `${key}: unknown key${missing.length > 0 ? ` (did you mean ${missing.join(" or ")}?)` : ""}`;
+    }
+    case ValueErrorType.ObjectRequiredProperty:
+      return `${key}: missing`;
+    case ValueErrorType.StringPattern:
+      return `${key}: ${JSON.stringify(error.value)} is not a plain SQL identifier${key.endsWith("table") ? " (table or schema.table)" : ""}`;
+    default:
+      return `${key}: ${error.message.toLowerCase()}`;
+  }
+}
+
+const IDENT_RE = new RegExp(`^${IDENT}$`);
 
 /** A quoted identifier, after checking it is a plain name: a layout is data, never SQL. */
 export function ident(name: string): string {
-  if (!IDENT.test(name)) throw new LegacyLayoutError(`"${name}" is not a plain SQL identifier`);
+  if (!IDENT_RE.test(name)) throw new LegacyLayoutError(`"${name}" is not a plain SQL identifier`);
   return sqlIdent(name);
 }
 

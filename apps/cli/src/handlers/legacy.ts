@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import {
-  backfill,
   type DualMode,
   type LegacyLayout,
-  MISSING_FROM_INDEX,
+  LegacyLayoutError,
   openDualMode,
+  parseLegacyLayout,
 } from "@ledger/legacy-adapter";
 import { assertSafeId, resolveRoot } from "@ledger/schema";
 import type { LegacyArgs } from "../commands/legacy/options.js";
@@ -12,35 +12,50 @@ import type { LegacyRunsArgs } from "../commands/legacy/runs.js";
 import type { LegacyRunArgs } from "../commands/legacy/status.js";
 import { UsageError } from "../errors.js";
 import { out, printJsonLines, printTable, statusColour } from "../output/print.js";
-import { progressBar } from "../output/progress.js";
 import { UserError } from "../user-error.js";
-import { logRootOf } from "./log-root.js";
 
-function cutoverOf(args: LegacyArgs): Date {
+export function cutoverOf(args: LegacyArgs): Date {
   const ms = Date.parse(args.cutover);
   if (!Number.isFinite(ms)) throw new UsageError(`--cutover "${args.cutover}" is not an ISO time`);
   return new Date(ms);
 }
 
-function layoutOf(args: LegacyArgs): LegacyLayout | undefined {
+/** The `--layout` file, read and checked: a bad key is one line naming the file and the key. */
+export function layoutOf(args: LegacyArgs): LegacyLayout | undefined {
   if (args.layout === undefined) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(readFileSync(args.layout, "utf8")) as LegacyLayout;
+    value = JSON.parse(readFileSync(args.layout, "utf8"));
   } catch (error) {
     throw new UserError("LEDGER_BAD_LAYOUT", `--layout ${args.layout}: ${(error as Error).message}`);
   }
+  try {
+    return parseLegacyLayout(value);
+  } catch (error) {
+    if (error instanceof LegacyLayoutError)
+      throw new LegacyLayoutError(`--layout ${args.layout}: ${error.message}`);
+    throw error;
+  }
 }
 
-async function withDual<T>(args: LegacyArgs, use: (dual: DualMode) => Promise<T>): Promise<T> {
+/**
+ * Opens dual mode for one command. The root need not hold a log or an index yet: `legacy runs`
+ * is a migration's first step, before anything is written, and the legacy side answers alone
+ * (said on stderr, so a mistyped --root does not pass unnoticed).
+ */
+export async function withDual<T>(args: LegacyArgs, use: (dual: DualMode) => Promise<T>): Promise<T> {
   const layout = layoutOf(args);
   const cutover = cutoverOf(args);
+  const root = resolveRoot(args.root);
   const dual = await openDualMode({
     legacyDb: args["legacy-db"],
-    root: logRootOf(args.root),
+    root,
     cutover,
     ...(layout ? { layout } : {}),
   });
   try {
+    if (!dual.hasIndex)
+      process.stderr.write(`ledger: no index under ${root} yet: only the legacy side answers\n`);
     return await use(dual);
   } finally {
     dual.close();
@@ -77,38 +92,4 @@ export async function legacySource(args: LegacyRunArgs): Promise<void> {
   const source = await withDual(args, (d) => d.getSourceForRun(args.id));
   if (!source) throw new UserError("LEDGER_RUN_NOT_FOUND", `no run ${args.id} on either side of the cutover`);
   out(args.json ? JSON.stringify({ run_id: args.id, source }) : source);
-}
-
-export async function legacyBackfill(args: LegacyArgs): Promise<void> {
-  const bar = progressBar("backfilling", "runs");
-  const layout = layoutOf(args);
-  const report = await backfill({
-    legacyDb: args["legacy-db"],
-    root: resolveRoot(args.root),
-    cutover: cutoverOf(args),
-    ...(layout ? { layout } : {}),
-    onProgress: (p) => bar.update(p.runsDone, p.runsTotal),
-  }).finally(() => bar.stop());
-  if (args.json) return out(JSON.stringify(report));
-  out(
-    `${report.runsDone} legacy runs: ${report.eventsWritten} events written, ${report.eventsSkipped} already in the log`,
-  );
-  for (const r of report.rejected) out(`  not written: ${r.run_id}: ${r.reason}`);
-}
-
-export async function legacyCompare(args: LegacyArgs): Promise<void> {
-  const differences = await withDual(args, (d) => d.compare());
-  if (args.json) printJsonLines(differences);
-  else if (differences.length === 0)
-    out("parity: the index matches the legacy database on every backfilled run");
-  else printTable(differences, ["run_id", "field", "legacy", "index"]);
-  if (differences.length > 0) {
-    const missing = differences.filter((d) => d.index === MISSING_FROM_INDEX).length;
-    const differing = new Set(differences.filter((d) => d.index !== MISSING_FROM_INDEX).map((d) => d.run_id));
-    const parts = [
-      ...(missing > 0 ? [`${missing} runs missing from the index (backfill, then rebuild-index)`] : []),
-      ...(differing.size > 0 ? [`${differing.size} runs whose fields differ`] : []),
-    ];
-    throw new UserError("LEDGER_PARITY_FAILED", `parity fails: ${parts.join(", ")}`);
-  }
 }

@@ -21,6 +21,9 @@ export function legacyOptions<T>(y: Argv<T>) {
       demandOption: true,
       describe: "ISO time: runs created before it are legacy",
     })
-    .option("layout", { type: "string", describe: "JSON file mapping legacy tables and columns" })
+    .option("layout", {
+      type: "string",
+      describe: "JSON file mapping legacy tables and columns (start from `ledger legacy init-layout`)",
+    })
     .option("json", { type: "boolean", default: false, describe: "JSON output" });
 }
