@@ -47,15 +47,22 @@ export type ArtifactFields = Pick<
 export function createEmitter(writer: Appender, options: EmitterOptions = {}) {
   const throwing = options.throwOnError ?? true;
 
-  async function emit(event: EventInputLike): Promise<Appended | undefined> {
+  function degrade(error: unknown, event: EventInputLike): undefined {
+    writer.markDegraded(error);
+    options.onError?.(error, event);
+    return undefined;
+  }
+
+  // The append's own promise, not one more async frame around it: each frame is a promise hop
+  // on every acknowledgement.
+  function emit(event: EventInputLike): Promise<Appended | undefined> {
+    let appended: Promise<Appended>;
     try {
-      return await writer.append(event);
+      appended = writer.append(event);
     } catch (error) {
-      if (throwing) throw error;
-      writer.markDegraded(error);
-      options.onError?.(error, event);
-      return undefined;
+      appended = Promise.reject(error);
     }
+    return throwing ? appended : appended.catch((error) => degrade(error, event));
   }
 
   const emitter = {

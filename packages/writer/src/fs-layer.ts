@@ -43,3 +43,16 @@ export function fsyncPathSync(path: string): void {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Writes a whole string of `bytes` UTF-8 bytes at the end of an `O_APPEND` file. The string goes
+ * down as it is (no Buffer copied first); only a short write, which is rare, makes one to finish.
+ */
+export function writeStringSync(fd: number, data: string, bytes: number): void {
+  let offset = fs.writeSync(fd, data);
+  if (offset >= bytes) return;
+  const rest = Buffer.from(data);
+  while (offset < bytes) offset += fs.writeSync(fd, rest, offset, bytes - offset);
+}
+
+export const fdatasyncSync = fs.fdatasyncSync;

@@ -1,9 +1,12 @@
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { type EventInputLike, openWriter } from "@ledger/writer";
+import { createEmitter, type EventInputLike, openWriter } from "@ledger/writer";
 import sonicBoom from "sonic-boom";
 import { benchPeer } from "../harness/peers.js";
 import { median, percentile } from "../harness/stats.js";
@@ -16,16 +19,22 @@ interface Sample {
   p99: number;
 }
 
+/** What one run of a contestant hands back: per-event ack latencies (ms), and its own clock when it has one. */
+interface Timed {
+  latencies: number[];
+  /** Wall time of the appends alone, when the contestant times them itself (child processes). */
+  seconds?: number;
+}
+
 /**
- * One contestant: appends `count` events in a fresh folder and returns per-event ack latencies
- * (ms). `prepare` turns the lines into the contestant's input outside the timed region: a job
- * hands ledger event objects, not lines to parse.
+ * One contestant: appends `count` events in a fresh folder. `prepare` turns the lines into the
+ * contestant's input outside the timed region: a job hands ledger event objects, not lines to parse.
  */
 type Contestant = {
   name: string;
   count: number;
   prepare?: (lines: string[]) => unknown[];
-  run: (dir: string, lines: string[], prepared: unknown[]) => Promise<number[]>;
+  run: (dir: string, lines: string[], prepared: unknown[]) => Promise<Timed>;
 };
 
 const now = () => performance.now();
@@ -53,16 +62,84 @@ async function concurrent(
   return latencies;
 }
 
-function ledger(concurrency: number, durability: "fsync" | "batch", count: number): Contestant {
+/** What a backtest's emitter call carries: the trial's own fields, no envelope. */
+interface TrialCall {
+  trialId: string;
+  params: Record<string, unknown>;
+  metrics: Record<string, number>;
+}
+
+/**
+ * `n` appenders of one run through `createEmitter`, as a backtest emits: the events carry no
+ * `event_id`, `timestamp_ms`, `schema_version` or `seq`, so the writer stamps every one.
+ */
+function emitter(n: number, durability: "fsync" | "batch", count: number): Contestant {
   return {
-    name: `ledger ${durability} x${concurrency}`,
+    name: `ledger emitter x${n} ${durability}`,
+    count,
+    prepare: (lines) =>
+      lines.slice(0, count).map((l): TrialCall => {
+        const e = JSON.parse(l);
+        return { trialId: e.trial_id, params: e.params, metrics: e.metrics };
+      }),
+    async run(dir, _lines, calls) {
+      const writer = await openWriter({ root: dir, durability });
+      const run = createEmitter(writer).run("bench-run-000001");
+      await run.started(); // the part file is open before the clock starts
+      const latencies = await concurrent(n, count, (i) => {
+        const c = calls[i] as TrialCall;
+        return run.trial(c.trialId, c.params, c.metrics);
+      });
+      await writer.close();
+      return { latencies };
+    },
+  };
+}
+
+/** Events that already carry their envelope, which the writer then does not stamp: no emitter sends these. */
+function preStamped(n: number, count: number): Contestant {
+  return {
+    name: `${EXTRA} ledger pre-stamped x${n} fsync`,
     count,
     prepare: (lines) => lines.slice(0, count).map((l) => JSON.parse(l)),
     async run(dir, _lines, events) {
-      const writer = await openWriter({ root: dir, durability });
-      const lat = await concurrent(concurrency, count, (i) => writer.append(events[i] as EventInputLike));
+      const writer = await openWriter({ root: dir });
+      const latencies = await concurrent(n, count, (i) => writer.append(events[i] as EventInputLike));
       await writer.close();
-      return lat;
+      return { latencies };
+    },
+  };
+}
+
+const CHILD = fileURLToPath(new URL("../children/writer-append.mjs", import.meta.url));
+
+/**
+ * `processes` separate processes appending at once, each one event at a time; the rate is every
+ * process's events over the time from the common start to the last one's end.
+ */
+function processes(processes: number, kind: "ledger" | "plain", perProcess: number): Contestant {
+  return {
+    name: kind === "ledger" ? `ledger emitter, ${processes} processes x1 fsync` : PLAIN_PROCESSES,
+    count: processes * perProcess,
+    async run(dir) {
+      const children = Array.from({ length: processes }, (_, i) =>
+        spawn(process.execPath, [CHILD, kind, dir, String(perProcess), String(i + 1)], {
+          stdio: ["pipe", "pipe", "inherit"],
+        }),
+      );
+      const outputs = children.map((c) => createInterface({ input: c.stdout! })[Symbol.asyncIterator]());
+      const nextLine = async (i: number) => {
+        const line = await outputs[i]!.next();
+        if (line.done) throw new Error(`writer-append child ${i + 1} ended early`);
+        return line.value;
+      };
+      await Promise.all(children.map((_, i) => nextLine(i)));
+      const start = now();
+      for (const c of children) c.stdin!.write("go\n");
+      const results = await Promise.all(children.map((_, i) => nextLine(i)));
+      const seconds = (now() - start) / 1000;
+      for (const c of children) c.stdin!.end();
+      return { latencies: results.flatMap((r) => JSON.parse(r).latencies as number[]), seconds };
     },
   };
 }
@@ -77,17 +154,27 @@ function syncLoop(count: number, lines: string[], one: (line: string) => void): 
   return lat;
 }
 
+const EXTRA = "extra:";
+const PLAIN = "appendFileSync+fdatasyncSync";
+const PLAIN_PROCESSES = "appendFileSync+fdatasyncSync, 8 processes";
+const ONE = "ledger emitter x1 fsync";
+const MANY = "ledger emitter x256 fsync";
+const LEDGER_PROCESSES = "ledger emitter, 8 processes x1 fsync";
+
 const contestants: Contestant[] = [
-  ledger(1, "fsync", 5_000),
-  ledger(16, "fsync", 30_000),
-  ledger(256, "fsync", 200_000),
-  ledger(256, "batch", 200_000),
+  emitter(1, "fsync", 3_000),
+  emitter(16, "fsync", 30_000),
+  emitter(256, "fsync", 100_000),
+  emitter(256, "batch", 100_000),
+  preStamped(256, 100_000),
+  processes(8, "ledger", 1_000),
+  processes(8, "plain", 1_000),
   {
     name: "seeds: temp file+fsync+append+unlink",
     count: 2_000,
     async run(dir, lines) {
       const part = join(dir, "part-000001.jsonl");
-      return syncLoop(this.count, lines, (line) => {
+      const latencies = syncLoop(this.count, lines, (line) => {
         const temp = join(dir, "event.tmp");
         const fd = fs.openSync(temp, "w");
         fs.writeSync(fd, line);
@@ -96,11 +183,12 @@ const contestants: Contestant[] = [
         fs.appendFileSync(part, fs.readFileSync(temp));
         fs.unlinkSync(temp);
       });
+      return { latencies };
     },
   },
   {
-    name: "appendFileSync+fdatasyncSync",
-    count: 5_000,
+    name: PLAIN,
+    count: 3_000,
     async run(dir, lines) {
       const fd = fs.openSync(join(dir, "log.jsonl"), "a");
       const lat = syncLoop(this.count, lines, (line) => {
@@ -108,7 +196,7 @@ const contestants: Contestant[] = [
         fs.fdatasyncSync(fd);
       });
       fs.closeSync(fd);
-      return lat;
+      return { latencies: lat };
     },
   },
   {
@@ -123,7 +211,7 @@ const contestants: Contestant[] = [
       });
       const lat = syncLoop(this.count, lines, (line) => boom.write(line));
       boom.destroy();
-      return lat;
+      return { latencies: lat };
     },
   },
   {
@@ -143,7 +231,7 @@ const contestants: Contestant[] = [
       const insert = db.prepare("INSERT INTO events (line) VALUES (?)");
       const lat = syncLoop(this.count, lines, (line) => insert.run(line));
       db.close();
-      return lat;
+      return { latencies: lat };
     },
   },
   {
@@ -167,7 +255,7 @@ const contestants: Contestant[] = [
       }
       con.closeSync();
       db.closeSync();
-      return lat;
+      return { latencies: lat };
     },
   },
 ];
@@ -177,40 +265,90 @@ async function measure(c: Contestant, lines: string[]): Promise<Sample> {
   try {
     const prepared = c.prepare?.(lines) ?? [];
     const start = now();
-    const lat = await c.run(dir, lines, prepared);
-    const seconds = (now() - start) / 1000;
-    const sorted = Float64Array.from(lat).sort();
+    const timed = await c.run(dir, lines, prepared);
+    const seconds = timed.seconds ?? (now() - start) / 1000;
+    const sorted = Float64Array.from(timed.latencies).sort();
     return { rate: c.count / seconds, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** A target of the suite: a ratio of one row to its peer's, taken in each round, then the median. */
+interface Target {
+  what: string;
+  ratio: (round: Map<string, Sample>) => number | undefined;
+  goal: string;
+}
+
+const ratioOf = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined ? undefined : a / b;
+
+const targets: Target[] = [
+  {
+    what: `one appender, ack p99: ${ONE} / ${PLAIN}`,
+    ratio: (r) => ratioOf(r.get(ONE)?.p99, r.get(PLAIN)?.p99),
+    goal: "<= 3",
+  },
+  {
+    what: `256 appenders, rate: ${MANY} / ${PLAIN} (serial)`,
+    ratio: (r) => ratioOf(r.get(MANY)?.rate, r.get(PLAIN)?.rate),
+    goal: ">= 30",
+  },
+  {
+    what: `8 processes, total rate: ${LEDGER_PROCESSES} / ${PLAIN_PROCESSES}`,
+    ratio: (r) => ratioOf(r.get(LEDGER_PROCESSES)?.rate, r.get(PLAIN_PROCESSES)?.rate),
+    goal: ">= 1",
+  },
+  {
+    what: `${EXTRA} pre-stamped events beside what emitters send, rate: pre-stamped x256 / ${MANY}`,
+    ratio: (r) => ratioOf(r.get(`${EXTRA} ledger pre-stamped x256 fsync`)?.rate, r.get(MANY)?.rate),
+    goal: "(information)",
+  },
+];
+
 /**
- * Durable append: ledger beside the usual ways to append durably (the seeds' temp-file scheme, a
- * plain append and fdatasync, a logger, SQLite, DuckDB), each in a fresh folder, same events.
+ * Durable append: ledger's emitters beside the usual ways to append durably (a plain append and
+ * fdatasync, the seeds' temp-file scheme, a logger, SQLite, DuckDB), each in a fresh folder, same
+ * events. The contestants take turns, one run of each per round, so a machine shared with other
+ * work loads them alike; each target is the median of its per-round ratios.
  */
 export async function writerSuite(runs: number): Promise<void> {
   const lines = Array.from({ length: 200_000 }, (_, i) => `${JSON.stringify(typicalTrial(i))}\n`);
   const bytes = Buffer.byteLength(lines[0]!);
-  const rows: Row[] = [];
   const only = process.env.BENCH_ONLY;
-  for (const c of contestants.filter((x) => !only || x.name.includes(only))) {
-    const samples: Sample[] = [];
-    for (let r = 0; r < runs; r++) samples.push(await measure(c, lines));
-    rows.push({
+  const chosen = contestants.filter((x) => !only || x.name.includes(only));
+  const rounds: Map<string, Sample>[] = [];
+  for (let r = 0; r < runs; r++) {
+    const round = new Map<string, Sample>();
+    for (const c of chosen) round.set(c.name, await measure(c, lines));
+    rounds.push(round);
+    process.stderr.write(`  writer round ${r + 1}/${runs} done (load average ${loadavg()[0]!.toFixed(2)})\n`);
+  }
+  const rows: Row[] = chosen.map((c) => {
+    const samples = rounds.map((round) => round.get(c.name)!);
+    return {
       name: c.name,
       rate: median(samples.map((s) => s.rate)),
       p50: median(samples.map((s) => s.p50)),
       p99: median(samples.map((s) => s.p99)),
       note: `${c.count} events`,
-    });
-    process.stderr.write(`  measured ${c.name}\n`);
-  }
+    };
+  });
+  const command = `pnpm bench ${process.argv.slice(2).join(" ")}`.trim();
   printTable(
-    `durable append, trial.recorded (${bytes} bytes a line), medians of ${runs} runs`,
+    `durable append, trial.recorded (${bytes} bytes a line), medians of ${runs} runs (${command}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}, ${cpus().length} cores)`,
     "events/s",
     rows,
-    "seeds: temp file+fsync+append+unlink",
+    PLAIN,
   );
+  console.log("\ntargets, each the median of its per-round ratios:");
+  for (const t of targets) {
+    const ratios = rounds.map(t.ratio).filter((x): x is number => x !== undefined);
+    if (ratios.length === 0) continue;
+    const each = ratios.map((x) => x.toFixed(2)).join(", ");
+    console.log(`  ${t.what}: ${median(ratios).toFixed(2)}x (goal ${t.goal}; rounds: ${each})`);
+  }
 }
