@@ -2,6 +2,7 @@ import { cliSuite } from "./suites/cli.js";
 import { indexerSuite } from "./suites/indexer.js";
 import { jetstreamSuite } from "./suites/jetstream.js";
 import { legacySuite } from "./suites/legacy.js";
+import { pageSuite } from "./suites/page.js";
 import { postgresSuite } from "./suites/postgres.js";
 import { validateSuite } from "./suites/validate.js";
 import { writerSuite } from "./suites/writer.js";
@@ -15,6 +16,7 @@ const suites: Record<string, (runs: number) => Promise<void>> = {
   jetstream: jetstreamSuite,
   postgres: postgresSuite,
   cli: cliSuite,
+  page: pageSuite,
 };
 
 const args = process.argv.slice(2);

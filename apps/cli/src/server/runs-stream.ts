@@ -8,6 +8,7 @@ import {
   runsChangedSince,
 } from "@ledger/indexer";
 import { firstLine } from "@ledger/schema";
+import { encodeCursor } from "@ledger/writer";
 import { openEventStream, writeWithBackpressure } from "./respond.js";
 import type { RunSource } from "./run-source.js";
 import type { BestTrial, RunListing } from "./runs.js";
@@ -18,7 +19,7 @@ export interface RunChangesOptions {
   /** Runs come from another source than the index (PostgreSQL): changes are found by listing. */
   source?: RunSource;
   signal: AbortSignal;
-  /** How often the index and the daemon's health are looked at. @default 500 */
+  /** How often the index and the daemon's health are looked at. @default 1000 */
   intervalMs?: number;
   /** @default 15000 */
   heartbeatMs?: number;
@@ -36,8 +37,9 @@ export async function healthOf(reader: IndexReader, root: string) {
 
 /**
  * `GET /runs?stream=true`: Server-Sent Events about runs. `ready` first, once the stream knows
- * where the index stands (a client lists runs on it, and again on every reconnect, so a change
- * between its listing and the stream is never missed); then `runs` with the runs whose rows
+ * where the index stands, with that place as `cursor` (as `GET /runs` gives it; null for a source
+ * other than the index): a client whose listing has another cursor, or none, lists again, so a
+ * change between its listing and the stream is never missed. Then `runs` with the runs whose rows
  * changed, each as `GET /runs?fields=best` shows it; `health` when the daemon's state or the
  * index's lag changes; `ready` again when too many runs changed at once to send.
  */
@@ -50,7 +52,7 @@ export async function streamRunChanges(response: ServerResponse, options: RunCha
   let lastProblem = "";
   try {
     await changes.next();
-    await send("ready", {});
+    await send("ready", { cursor: changes.cursor() });
     while (!options.signal.aborted) {
       try {
         const health = await healthOf(options.reader, options.root);
@@ -60,7 +62,7 @@ export async function streamRunChanges(response: ServerResponse, options: RunCha
           await send("health", health);
         }
         const runs = await changes.next();
-        if (runs === "too many") await send("ready", {});
+        if (runs === "too many") await send("ready", { cursor: changes.cursor() });
         else if (runs.length > 0) await send("runs", { runs });
         lastProblem = "";
       } catch (error) {
@@ -69,7 +71,7 @@ export async function streamRunChanges(response: ServerResponse, options: RunCha
         if (message !== lastProblem) await send("problem", { error: message });
         lastProblem = message;
       }
-      await sleep(options.intervalMs ?? 500, options.signal);
+      await sleep(options.intervalMs ?? 1000, options.signal);
     }
   } finally {
     stopHeartbeat();
@@ -80,12 +82,15 @@ export async function streamRunChanges(response: ServerResponse, options: RunCha
 interface Changes {
   /** The runs changed since the previous call (the first call only takes the starting point). */
   next(): Promise<RunListing[] | "too many">;
+  /** Where the changes sent so far reach, as `GET /runs`'s `cursor`; null when not the index. */
+  cursor(): string | null;
 }
 
 /** Changes read from the index: the runs with events it took in since the previous round. */
 function indexChanges(reader: IndexReader): Changes {
   let since: IndexOffsets | undefined;
   return {
+    cursor: () => (since && reader.exists() ? encodeCursor(since.runs) : null),
     async next() {
       const current = {
         runs: await reader.checkpoints("runs"),
@@ -122,6 +127,7 @@ function indexChanges(reader: IndexReader): Changes {
 function listingChanges(source: RunSource): Changes {
   let seen: Map<string, string> | undefined;
   return {
+    cursor: () => null,
     async next() {
       const runs = await source.list({ limit: WATCHED });
       const now = new Map(runs.map((r) => [r.run_id, JSON.stringify(r)]));

@@ -19,7 +19,7 @@ export interface ServeOptions {
   token?: string;
   /** SSE heartbeat interval. @default 15000 */
   heartbeatMs?: number;
-  /** How often `GET /runs?stream=true` looks for changed runs. @default 500 */
+  /** How often `GET /runs?stream=true` looks for changed runs. @default 1000 */
   changesIntervalMs?: number;
   /**
    * Where `GET /runs` and `GET /runs/{id}` read runs from; closed with the server. Events are
@@ -68,8 +68,12 @@ export function createLedgerServer(options: ServeOptions): Server {
     const controller = new AbortController();
     response.on("close", () => controller.abort());
     if (url.pathname === "/runs") {
-      if (url.searchParams.get("stream") !== "true")
-        return json(response, 200, { runs: await runList(runs, url.searchParams, best) });
+      if (url.searchParams.get("stream") !== "true") {
+        // Taken before the listing, as the change stream's `ready` gives it: equal, nothing
+        // changed between the two.
+        const cursor = options.runs ? null : await indexCursor(reader);
+        return json(response, 200, { runs: await runList(runs, url.searchParams, best), cursor });
+      }
       return streamRunChanges(response, {
         root: options.root,
         reader,

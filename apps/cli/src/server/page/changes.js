@@ -4,6 +4,14 @@ import { stream } from "./api.js";
 import { bytes, el } from "./format.js";
 
 const listeners = new Set();
+let live = false;
+let cursor = null;
+
+/**
+ * Where the stream's changes start, once it is connected and has said `ready` (else undefined):
+ * a listing with the same `cursor` misses none of them. Null when the server cannot tell.
+ */
+export const changesFrom = () => (live ? cursor : undefined);
 
 /** Run changes from `GET /runs?stream=true`, for as long as the page is open. */
 export function onRunChanges(listener) {
@@ -40,19 +48,25 @@ function banner(health) {
 }
 
 export function followChanges() {
-  const live = document.getElementById("live");
+  const status = document.getElementById("live");
   const signal = new AbortController().signal;
   void stream(
     "/runs?stream=true",
     {
       event(type, data) {
         if (type === "health") banner(data);
-        else if (type === "problem") live.textContent = data.error;
-        else for (const listener of listeners) listener(type, data);
-        if (type === "ready") live.textContent = "live";
+        else if (type === "problem") status.textContent = data.error;
+        if (type === "ready") {
+          live = true;
+          cursor = data.cursor ?? null;
+          status.textContent = "live";
+        }
+        if (type === "ready" || type === "runs") for (const listener of listeners) listener(type, data);
       },
       state(text) {
-        if (text !== "open") live.textContent = text;
+        if (text === "open") return;
+        live = false;
+        status.textContent = text;
       },
     },
     signal,

@@ -1,7 +1,7 @@
 // The runs list: filters (status, type, time) sent to the server, sorting and paging here, and
 // rows that appear and change as the index takes in new events.
 import { api } from "./api.js";
-import { onRunChanges } from "./changes.js";
+import { changesFrom, onRunChanges } from "./changes.js";
 import { duration, el, number, statusBadge, time } from "./format.js";
 import { createTable } from "./table.js";
 
@@ -27,6 +27,9 @@ export async function showRuns(view, params, signal) {
   };
   const runs = new Map();
   let exhausted = false;
+  /** The listing's `cursor`, and whether a listing is on its way. */
+  let listed;
+  let loading = false;
 
   const setFilter = (key, value) => {
     const next = new URLSearchParams({ ...filter, [key]: value });
@@ -171,8 +174,13 @@ export async function showRuns(view, params, signal) {
     });
   }
 
-  async function load(older) {
-    const query = new URLSearchParams({ limit: String(BATCH), fields: "best" });
+  /**
+   * A batch of runs: first as listed, drawn at once, then again with their best trials (which
+   * cost the server several times the listing) to fill that column in.
+   */
+  async function load(older, recheck = true) {
+    loading = true;
+    const query = new URLSearchParams({ limit: String(BATCH) });
     if (filter.status) query.set("status", filter.status);
     if (filter.type) query.set("type", filter.type);
     if (SINCE_MS[filter.since]) query.set("since_ms", String(Date.now() - SINCE_MS[filter.since]));
@@ -183,11 +191,27 @@ export async function showRuns(view, params, signal) {
       : Infinity;
     // Created at or before the oldest shown: runs sharing its millisecond come again, and are merged.
     if (older && Number.isFinite(oldest)) query.set("until_ms", String(oldest + 1));
-    const { runs: batch } = await api(`/runs?${query}`, signal);
-    if (!older) runs.clear();
+    const { runs: batch, cursor } = await api(`/runs?${query}`, signal).finally(() => {
+      loading = false;
+    });
+    if (!older) {
+      runs.clear();
+      listed = cursor;
+    }
     const before = runs.size;
     for (const run of batch) runs.set(run.run_id, run);
     exhausted = batch.length < BATCH || (older && runs.size === before);
+    render();
+    // The change stream starts from another place than this listing: list once more.
+    const from = changesFrom();
+    if (!older && recheck && from !== undefined && (from === null || from !== listed))
+      return load(false, false);
+    query.set("fields", "best");
+    const { runs: bests } = await api(`/runs?${query}`, signal);
+    for (const { run_id, best_trial, best_sharpe } of bests) {
+      const run = runs.get(run_id);
+      if (run) runs.set(run_id, { ...run, best_trial, best_sharpe });
+    }
     render();
   }
 
@@ -196,7 +220,8 @@ export async function showRuns(view, params, signal) {
       view.append(el("p", { class: "error", role: "alert" }, String(error.message ?? error)));
   };
   const stop = onRunChanges((type, data) => {
-    if (type === "ready") load(false).catch(report);
+    if (type === "ready" && !loading && (data.cursor === null || data.cursor !== listed))
+      load(false).catch(report);
     if (type !== "runs") return;
     for (const run of data.runs) {
       if (matches(run)) runs.set(run.run_id, { ...runs.get(run.run_id), ...run });
@@ -207,5 +232,4 @@ export async function showRuns(view, params, signal) {
   signal.addEventListener("abort", stop);
   updateCompare();
   await load(false);
-  table.element.querySelector("tbody tr")?.setAttribute("tabindex", "0");
 }
