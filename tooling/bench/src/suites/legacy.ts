@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openIndexer } from "@ledger/indexer";
 import { writeLog } from "@ledger/indexer/test-support";
-import { openDualMode } from "@ledger/legacy-adapter";
-import { generateLegacyDb } from "@ledger/legacy-adapter/test-support";
+import { backfill, openDualMode } from "@ledger/legacy-adapter";
+import { fixtureLayouts, generateLegacyDb } from "@ledger/legacy-adapter/test-support";
 import { latencyRow, timeEach } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
 
@@ -85,7 +85,54 @@ export async function legacySuite(runs: number): Promise<void> {
       dual.close();
     }
     printTable("dual-mode queries (target p50 <= 100 ms)", "queries/s", rows, rows[0]!.name);
+    await migrationSuite(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const MIGRATION_RUNS = 10_000;
+
+/** A migration timed step by step: backfill, the second backfill (writes nothing), compare. */
+async function migrationSuite(dir: string): Promise<void> {
+  const legacyDb = join(dir, "migration.duckdb");
+  const cutover = new Date(CUTOVER);
+  await generateLegacyDb({ path: legacyDb, runs: MIGRATION_RUNS, to: cutover, cutover, shape: "json" });
+  const root = join(dir, "migration-root");
+  const layout = fixtureLayouts.json;
+  const timed = async <T>(run: () => Promise<T>): Promise<[T, number]> => {
+    const started = performance.now();
+    const result = await run();
+    return [result, performance.now() - started];
+  };
+  const [first, firstMs] = await timed(() => backfill({ legacyDb, root, cutover, layout }));
+  const [second, secondMs] = await timed(() => backfill({ legacyDb, root, cutover, layout }));
+  const indexer = await openIndexer({ root });
+  await indexer.rebuild();
+  await indexer.close();
+  const dual = await openDualMode({ legacyDb, root, cutover, layout });
+  const [parity, compareMs] = await timed(() => dual.compare()).finally(() => dual.close());
+  const unexplained = parity.differences.filter((d) => d.reason === undefined).length;
+  printTable(
+    `legacy migration: ${first.runsTotal} legacy runs, json shape (events/s; compare in runs/s)`,
+    "per s",
+    [
+      {
+        name: "backfill",
+        rate: (first.eventsWritten / firstMs) * 1000,
+        note: `${first.eventsWritten} events`,
+      },
+      {
+        name: "second backfill",
+        rate: (second.eventsSkipped / secondMs) * 1000,
+        note: `${second.eventsWritten} written, ${second.eventsSkipped} skipped`,
+      },
+      {
+        name: "compare",
+        rate: (first.runsTotal / compareMs) * 1000,
+        note: `${compareMs.toFixed(0)} ms, ${unexplained} unexplained differences`,
+      },
+    ],
+    "backfill",
+  );
 }
