@@ -36,25 +36,35 @@ export async function postgresScenario(scale: Scale): Promise<Outcome> {
     })();
     const daemon = child(DAEMON, [root]);
     const watcher = await transactionWatcher(url, "ledger pg-sync");
+    /** Waits up to 10 s for the follower to be inside a sync's transaction. */
+    const inTransaction = async () => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(2)) {
+        if (await watcher.open().catch(() => false)) return true;
+      }
+      return false;
+    };
     let kills = 0;
-    let inTransaction = 0;
+    let killsInTransaction = 0;
     let restarts = 0;
+    let restartsInTransaction = 0;
     try {
       while (kills < target) {
         const follower = child(FOLLOWER, [url, root]);
+        // Aimed only once it is connected: before that there is no transaction to hit.
+        for (
+          const deadline = Date.now() + 60_000;
+          Date.now() < deadline && !follower.lines.includes("open");
+        )
+          await sleep(20);
         if (kills % 10 === 9) {
-          // Restarted under a live follower, which must retry and carry on.
-          await sleep(500);
+          // Restarted under a live follower, inside its transaction when it can be caught in one;
+          // the follower must retry and carry on.
+          if (await inTransaction()) restartsInTransaction++;
           server.restart();
           restarts++;
           await sleep(1500);
         } else {
-          for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(2)) {
-            if (await watcher.open().catch(() => false)) {
-              inTransaction++;
-              break;
-            }
-          }
+          if (await inTransaction()) killsInTransaction++;
           await sleep(Math.random() * 25);
         }
         follower.proc.kill("SIGKILL");
@@ -82,15 +92,20 @@ export async function postgresScenario(scale: Scale): Promise<Outcome> {
     const differing = (["runs", "phases", "artifacts"] as const).filter(
       (t) => JSON.stringify(resumed[t]) !== JSON.stringify(clean[t]),
     );
-    const ok = differing.length === 0 && clean.runs.length === runs && inTransaction >= target / 2;
+    const ok =
+      differing.length === 0 &&
+      clean.runs.length === runs &&
+      killsInTransaction >= target / 2 &&
+      restartsInTransaction >= restarts / 2;
     return {
       scenario: "postgres",
       ok,
-      line: `${kills} follower kills (${inTransaction} inside a sync's transaction), ${restarts} PostgreSQL restarts, ${runs} runs written: mirror after recovery == fresh sync: ${differing.length === 0}${differing.length > 0 ? ` (differs in ${differing.join(", ")})` : ""}, runs in PostgreSQL ${clean.runs.length}`,
+      line: `${kills} follower kills (${killsInTransaction} inside a sync's transaction), ${restarts} immediate PostgreSQL restarts (${restartsInTransaction} inside one), ${runs} runs written: mirror after recovery == fresh sync: ${differing.length === 0}${differing.length > 0 ? ` (differs in ${differing.join(", ")})` : ""}, runs in PostgreSQL ${clean.runs.length}`,
       figures: {
         kills,
-        inTransaction,
+        killsInTransaction,
         restarts,
+        restartsInTransaction,
         runs,
         mirrored: clean.runs.length,
         differing: differing.join(","),
