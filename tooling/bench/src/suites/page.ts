@@ -125,7 +125,7 @@ export async function pageSuite(runs: number): Promise<void> {
         row(
           `runs list, ${RUNS.toLocaleString("en-US")}-run index`,
           list,
-          "target < 1 s; first 500 runs with best trials",
+          "target < 1 s; the newest 500 runs listed and drawn",
         ),
         row(
           `one run, ${TRIALS.toLocaleString("en-US")} trials`,
