@@ -11,7 +11,7 @@ const expected = {
   default: { unchecked: ["summary"], explained: ["data_fingerprint"] },
   renamed: {
     unchecked: ["exit_code", "data_fingerprint", "config", "summary", "baselines", "baseline_metrics"],
-    explained: [],
+    explained: ["status"],
   },
   json: { unchecked: [], explained: ["data_fingerprint", "summary", "trial_metrics"] },
 } as const;

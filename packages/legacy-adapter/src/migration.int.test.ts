@@ -24,7 +24,7 @@ const expected: Record<FixtureShape, { unchecked: string[]; explained: string[] 
   default: { unchecked: ["summary"], explained: ["data_fingerprint"] },
   renamed: {
     unchecked: ["exit_code", "data_fingerprint", "config", "summary", "baselines", "baseline_metrics"],
-    explained: [],
+    explained: ["status"],
   },
   json: { unchecked: [], explained: ["data_fingerprint", "summary", "trial_metrics"] },
 };
@@ -114,6 +114,23 @@ describe.each(["default", "renamed", "json"] as const)(
           [...expected[shape].explained].sort(),
         );
         for (const d of differences) expect(d.reason?.length).toBeGreaterThan(20);
+        if (shape === "renamed")
+          expect(differences).toEqual([
+            {
+              run_id: "legacy-000005",
+              field: "status",
+              legacy: "failed",
+              index: "running",
+              reason: "the legacy row has no completion time, and run.completed needs one",
+            },
+            {
+              run_id: "legacy-000007",
+              field: "status",
+              legacy: "running",
+              index: "created",
+              reason: "the legacy row says running but has no start time, so no run.started was written",
+            },
+          ]);
         expect(unchecked.map((u) => u.field).sort()).toEqual([...expected[shape].unchecked].sort());
         for (const u of unchecked) expect(u.reason).toMatch(/^the layout (maps no|names neither) /);
       } finally {
@@ -203,5 +220,19 @@ describe("a layout the legacy file does not match", () => {
     const events: unknown[] = [];
     for await (const e of readLog({ root })) events.push(e);
     expect(events).toEqual([]);
+  });
+
+  it("refuses a time kept as a number, naming the column and its type", async () => {
+    const legacyDb = join(dir, "epoch.duckdb");
+    await generateLegacyDb({ path: legacyDb, runs: 20, cutover });
+    const instance = await DuckDBInstance.create(":memory:");
+    const c = await instance.connect();
+    await c.run(`ATTACH '${legacyDb}' AS e; USE e;
+      ALTER TABLE optimizer.runs_d ALTER started_at TYPE BIGINT USING epoch_ms(started_at)`);
+    c.closeSync();
+    instance.closeSync();
+    await expect(openDualMode({ legacyDb, root: join(dir, "epoch-ledger"), cutover })).rejects.toThrow(
+      "times must be TIMESTAMP, DATE or text DuckDB casts to a timestamp: optimizer.runs_d.started_at is BIGINT",
+    );
   });
 });

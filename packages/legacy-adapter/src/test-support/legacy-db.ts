@@ -23,7 +23,8 @@ export interface LegacyFixtureOptions {
    * - `default`: `defaultLegacyLayout`.
    * - `renamed`: tables and columns under other names (`main.runs.id`, `state` saying
    *   `success`/`error`, ...), no exit code, config or data fingerprint, phases without a
-   *   duration, and no baselines table.
+   *   duration, no baselines table, a failed run with no end time and a running one with no
+   *   start time.
    * - `json`: metrics of trials and baselines as one JSON text column (`metrics_json`, with some
    *   values that are not numbers), and the run's summary as JSON text (`summary_json`), some of
    *   it not a JSON object and some on runs that never finished.
@@ -137,7 +138,11 @@ async function renamed(c: DuckDBConnection): Promise<void> {
       SELECT run_id AS run, trial_id AS trial, params_json AS params, recorded_at AS ts, sharpe, pnl,
              max_drawdown, trades
       FROM optimizer.trials_f;
-    DROP SCHEMA optimizer CASCADE; DROP SCHEMA baseline CASCADE;`);
+    DROP SCHEMA optimizer CASCADE; DROP SCHEMA baseline CASCADE;
+    -- Rows the event model cannot express: a failed run that never recorded its end, and a
+    -- running run that never recorded its start.
+    UPDATE main.runs SET ts_finished = NULL WHERE id = 'legacy-000005';
+    UPDATE main.runs SET ts_started = NULL WHERE id = 'legacy-000007';`);
 }
 
 /** The `json` shape: metrics as one JSON text column, and the run's summary as JSON text. */
