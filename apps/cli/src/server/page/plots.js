@@ -4,7 +4,10 @@
 const BLUE = "#1d4ed8";
 const AMBER = "#b45309";
 
-function chart(container, title, xLabel, yLabel, series, data) {
+/** Whole numbers only on the trial axis. */
+const WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
+
+function chart(container, title, xLabel, yLabel, series, data, xAxis = {}) {
   container.uplot?.destroy();
   container.replaceChildren();
   const width = Math.max(280, container.clientWidth || 600);
@@ -15,7 +18,7 @@ function chart(container, title, xLabel, yLabel, series, data) {
       height: 280,
       scales: { x: { time: false } },
       legend: { live: true },
-      axes: [{ label: xLabel }, { label: yLabel }],
+      axes: [{ label: xLabel, ...xAxis }, { label: yLabel }],
       series: [{ label: xLabel }, ...series],
     },
     data,
@@ -26,12 +29,13 @@ function chart(container, title, xLabel, yLabel, series, data) {
   return plot;
 }
 
-const dots = (label, stroke) => ({
+/** Points without a line; smaller when there are many, so 50,000 stay readable. */
+const dots = (label, stroke, count) => ({
   label,
   stroke,
   fill: stroke,
   paths: () => null,
-  points: { show: true, size: 4, stroke, fill: stroke },
+  points: { show: true, size: count > 2000 ? 3 : 7, stroke, fill: stroke },
 });
 
 /** `metric` of every trial with a value, by trial number, and the best so far (higher or lower). */
@@ -56,8 +60,9 @@ export function historyPlot(container, store, metric, highest) {
     `${metric} over trials`,
     "trial",
     metric,
-    [dots(metric, BLUE), line],
+    [dots(metric, BLUE, xs.length), line],
     [xs, ys, best],
+    { incrs: WHOLE },
   );
 }
 
@@ -76,7 +81,7 @@ export function paramPlot(container, store, param, metric) {
     `${metric} by ${param}`,
     param,
     metric,
-    [dots(metric, BLUE)],
+    [dots(metric, BLUE, pairs.length)],
     [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
   );
 }
