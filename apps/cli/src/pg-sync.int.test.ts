@@ -278,6 +278,61 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     expect(resumed).toEqual(clean);
   }, 300_000);
 
+  it("ends equal to a fresh sync after PostgreSQL is restarted in immediate mode inside pg-sync --follow's transactions while a writer appends", async () => {
+    const root = tempRoot();
+    expect(ledger(["demo", "--runs", "2", "--root", root]).code).toBe(0);
+    const url = await database();
+    const daemon = start([BIN, "daemon", "--root", root, "--interval", "1"]);
+    const writer = writeBacktests(root, "restart", 24, 3, 250);
+    // A run per statement, so a sync's transaction lasts long enough to be caught open.
+    const follower = start([BIN, "pg-sync", "--follow", "--pg", url, "--root", root, "--batch-runs", "1"]);
+    let stderr = "";
+    follower.stderr!.setEncoding("utf8").on("data", (text: string) => {
+      stderr += text;
+    });
+    const watcher = await transactionWatcher(url, "ledger pg-sync");
+    let restarts = 0;
+    try {
+      for (let round = 0; round < 3; round++) {
+        for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(2)) {
+          if (await watcher.open()) {
+            server.restart();
+            restarts++;
+            break;
+          }
+        }
+      }
+    } finally {
+      await watcher.close();
+    }
+    expect(restarts).toBe(3);
+    await exited(writer);
+    expect(writer.exitCode).toBe(0);
+
+    // The follower lived through the restarts and catches up by itself: PostgreSQL ends equal to
+    // a fresh sync of the same index into an empty database.
+    const fresh = await database();
+    const clean = await until(
+      async () => {
+        expect(ledger(["pg-sync", "--pg", fresh, "--root", root]).code).toBe(0);
+        return mirrorRows(fresh);
+      },
+      (rows) => rows.runs.length === 26 && rows.runs.every((r) => r.status !== "running"),
+      "the daemon did not publish the writer's last runs",
+    );
+    await until(
+      () => mirrorRows(url).catch(() => undefined),
+      (rows) => JSON.stringify(rows) === JSON.stringify(clean),
+      "the follower's mirror did not come to equal a fresh sync",
+    );
+    expect(follower.exitCode).toBeNull();
+    expect(stderr).toMatch(/sync failed, retrying/);
+    follower.kill("SIGTERM");
+    daemon.kill("SIGTERM");
+    await Promise.all([exited(follower), exited(daemon)]);
+    expect(follower.exitCode).toBe(0);
+  }, 300_000);
+
   it("daemon --health, GET /health and doctor --pg report the mirror's lag in events and seconds, while PostgreSQL refuses it and after it catches up", async () => {
     const root = tempRoot();
     expect(ledger(["demo", "--runs", "3", "--root", root]).code).toBe(0);

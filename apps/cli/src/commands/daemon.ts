@@ -32,13 +32,15 @@ export const daemonCommand: CommandModule<GlobalArgs, DaemonArgs> = {
       .option("health", {
         type: "boolean",
         default: false,
-        describe: "print the running daemon's health and exit",
+        describe:
+          "print the running daemon's health (with --pg's mirror, its lag in events and seconds) and exit",
       })
       .option("json", { type: "boolean", default: false, describe: "with --health: as JSON" })
       .option("pg", {
         type: "string",
         requiresArg: true,
-        describe: "also mirror the index into this PostgreSQL after each publication (see pg-sync)",
+        describe:
+          "also mirror the index into this PostgreSQL after each publication (see pg-sync); with --health, measure the mirror's lag in it now",
       })
       // A string (not a throw) is yargs' way to report a usage error: exit 2. Zero or less would
       // spin; over MAX_INTERVAL_S, setTimeout fires at once.
