@@ -167,8 +167,8 @@ const contestants: Contestant[] = [
   emitter(256, "fsync", 100_000),
   emitter(256, "batch", 100_000),
   preStamped(256, 100_000),
-  processes(8, "ledger", 1_000),
-  processes(8, "plain", 1_000),
+  processes(8, "ledger", 2_000),
+  processes(8, "plain", 2_000),
   {
     name: "seeds: temp file+fsync+append+unlink",
     count: 2_000,
