@@ -92,13 +92,18 @@ export function createLedgerServer(options: ServeOptions): Server {
       const cursor = await indexCursor(reader);
       return json(response, 200, { ...trialColumns(await runTrials(reader, runId)), cursor });
     }
-    if (match[2] !== "events") {
-      const cursor = options.runs ? null : await indexCursor(reader);
+    if (match[3] !== undefined) {
       const detail = await runs.detail(runId);
       if (!detail) return problem(response, 404, `no run ${runId} in ${runs.name}`);
-      if (match[3] !== undefined)
-        return downloadArtifact(response, options.root, detail, decodeURIComponent(match[3]));
-      return json(response, 200, { ...detail, cursor });
+      return downloadArtifact(response, options.root, detail, decodeURIComponent(match[3]));
+    }
+    if (match[2] !== "events") {
+      // As for the trials: events past this cursor cover whatever the detail lacks.
+      const cursor = options.runs ? null : await indexCursor(reader);
+      const detail = await runs.detail(runId);
+      return detail
+        ? json(response, 200, { ...detail, cursor })
+        : problem(response, 404, `no run ${runId} in ${runs.name}`);
     }
     const base = { root: options.root, runId, reader, signal: controller.signal };
     if (url.searchParams.get("stream") !== "true") return downloadEvents(response, base);
