@@ -183,6 +183,9 @@ async function waitForLine(proc: ChildProcess, pattern: RegExp): Promise<void> {
   throw new Error(`exited before printing ${pattern}`);
 }
 
+/** Longer than any healthy wait on a loaded machine: past it the suite fails instead of hanging. */
+const GIVE_UP_MS = 60_000;
+
 /** Bytes in the log's part files: grows when the sink has landed (written and fdatasync'ed) an event. */
 function logBytes(root: string): number {
   const events = join(root, "events");
@@ -228,13 +231,18 @@ async function appendToVisible(
         phase: `p${i}`,
         phase_order: i,
       });
-      while (logBytes(root) === before) await new Promise((r) => setTimeout(r, 1));
+      while (logBytes(root) === before) {
+        if (now() - started > GIVE_UP_MS) throw new Error(`ledger sink landed nothing in ${GIVE_UP_MS} ms`);
+        await new Promise((r) => setTimeout(r, 1));
+      }
       landed.push(now() - started);
       for (;;) {
         const rows = await reader
           .query("SELECT 1 FROM event_pointers WHERE event_id = $1", [event.event_id])
           .catch(() => []);
         if (rows.length > 0) break;
+        if (now() - started > GIVE_UP_MS)
+          throw new Error(`ledger daemon did not index a landed event within ${GIVE_UP_MS} ms`);
         await new Promise((r) => setTimeout(r, 5));
       }
       visible.push(now() - started);
