@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { get } from "node:http";
 import { tmpdir } from "node:os";
@@ -5,13 +6,19 @@ import { join } from "node:path";
 import { openIndexer, openIndexReader, runRecords, runsChangedSince } from "@ledger/indexer";
 import { writeLog } from "@ledger/indexer/test-support";
 import { openPgSync } from "@ledger/postgres";
-import { postgresBin, startPostgres } from "@ledger/postgres/test-support";
+import { type PostgresServer, postgresBin, startPostgres } from "@ledger/postgres/test-support";
 import pg from "pg";
-import { startServe } from "../harness/serve.js";
-import { median, percentile, timeEach } from "../harness/stats.js";
+import { ledgerBin, startServe } from "../harness/serve.js";
+import { latencyRow, median, percentile, timeEach } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
 
 const RUNS = 100_000;
+
+/** The lag figure's load: writer processes appending this many events per second in all. */
+const LAG_RATE = 5000;
+const LAG_WRITERS = 2;
+const LAG_SECONDS = 20;
+const LAG_WRITER = new URL("../children/pg-lag-writer.mjs", import.meta.url).pathname;
 
 /** `RUNS` runs, each created (config, git), started and completed (summary, artifact paths). */
 function* lifecycles(count: number): Generator<Record<string, unknown>> {
@@ -198,24 +205,154 @@ export async function postgresSuite(runs: number): Promise<void> {
     const path = "/runs?limit=100";
     const fromPg = await serveLatency(["--root", root, "--pg", synced], path, times);
     const fromIndex = await serveLatency(["--root", root], path, times);
-    const row = (name: string, sorted: number[], note: string): Row => ({
-      name,
-      rate: 1000 / median(sorted),
-      p50: median(sorted),
-      p99: percentile(sorted, 0.99),
-      note,
-    });
     printTable(
       `GET ${path} over ${RUNS.toLocaleString("en")} runs, one client (target p99 <= 20 ms from PostgreSQL)`,
       "requests/s",
       [
-        row("ledger serve --pg", fromPg, "runs from PostgreSQL"),
-        row("ledger serve", fromIndex, "runs from the DuckDB index"),
+        latencyRow("ledger serve --pg", fromPg, "runs from PostgreSQL"),
+        latencyRow("ledger serve", fromIndex, "runs from the DuckDB index"),
       ],
       "ledger serve --pg",
+    );
+
+    const lagRows: Row[] = [];
+    for (const mode of ["daemon --pg", "pg-sync --follow"] as const) {
+      const measured: LagRun[] = [];
+      for (let r = 0; r < runs; r++) measured.push(await syncLag(server, mode));
+      lagRows.push({
+        name: mode === "daemon --pg" ? "ledger daemon --pg" : "ledger daemon + ledger pg-sync --follow",
+        rate: median(measured.map((m) => m.eventsPerSecond)),
+        p50: median(measured.map((m) => m.p50)),
+        p99: median(measured.map((m) => m.p99)),
+        note: `${Math.round(median(measured.map((m) => m.samples)))} samples a run; p99s ${measured.map((m) => m.p99.toFixed(0)).join(", ")} ms; unseen ${measured.map((m) => m.unseen).join(", ")}`,
+      });
+    }
+    printTable(
+      `sync lag behind the log: ${LAG_WRITERS} writers appending ${LAG_RATE.toLocaleString("en")} events/s for ${LAG_SECONDS} s, append to row visible in PostgreSQL (target p99 <= 1,000 ms)`,
+      "events/s appended",
+      lagRows,
+      "ledger daemon --pg",
     );
   } finally {
     server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+interface LagRun {
+  /** Events the writers appended per second, as achieved. */
+  eventsPerSecond: number;
+  p50: number;
+  p99: number;
+  samples: number;
+  /** Appends whose row never showed within 60 s of the writers' end. */
+  unseen: number;
+}
+
+function startLedger(args: string[]): { proc: ChildProcess; exited: Promise<unknown> } {
+  const proc = spawn(process.execPath, [ledgerBin, ...args], { stdio: ["ignore", "ignore", "inherit"] });
+  return { proc, exited: new Promise((resolve) => proc.once("exit", resolve)) };
+}
+
+/** A writer process: its announcements `<run> created|completed <ms>` as they come, and its total. */
+function startWriter(root: string, prefix: string, rate: number, seconds: number) {
+  const proc = spawn(process.execPath, [LAG_WRITER, root, prefix, String(rate), String(seconds)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const appended: { key: string; run: string; final: boolean; atMs: number }[] = [];
+  let events = 0;
+  let partial = "";
+  proc.stdout!.setEncoding("utf8").on("data", (text: string) => {
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      const [run, what, at] = line.split(" ");
+      if (run === "done") events = Number(what);
+      else appended.push({ key: `${run} ${what}`, run: run!, final: what === "completed", atMs: Number(at) });
+    }
+  });
+  const exited = new Promise<number>((resolve, reject) =>
+    proc.once("exit", (code) => (code === 0 ? resolve(events) : reject(new Error(`writer exited ${code}`)))),
+  );
+  return { appended, exited };
+}
+
+/**
+ * Writers append realistic runs at `LAG_RATE` events/s in all, the daemon indexes them as it
+ * does for users, and `mode` mirrors each publication into PostgreSQL. For every run's first and
+ * last event: the time from its append resolving (fdatasync'ed) to a query of PostgreSQL seeing
+ * the row, then with its final status, polled every 10 ms (the poll's reply time counts).
+ */
+async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --follow"): Promise<LagRun> {
+  const dir = mkdtempSync(join(tmpdir(), "ledger-bench-pg-lag-"));
+  const root = join(dir, "root");
+  const url = await server.createDatabase(`lag_${mode.replace(/\W+/g, "_")}_${Date.now()}`);
+  const processes: ReturnType<typeof startLedger>[] = [];
+  const client = new pg.Client({ connectionString: url });
+  try {
+    // A first run, so the log exists for the daemon and the mirror has its tables and a checkpoint.
+    await startWriter(root, "seed", 200, 0.2).exited;
+    processes.push(startLedger(["daemon", "--root", root, ...(mode === "daemon --pg" ? ["--pg", url] : [])]));
+    if (mode === "pg-sync --follow")
+      processes.push(startLedger(["pg-sync", "--follow", "--pg", url, "--root", root]));
+    await client.connect();
+    const count = async () =>
+      Number(
+        (await client.query("SELECT count(*) AS n FROM ledger_runs").catch(() => ({ rows: [{ n: 0 }] })))
+          .rows[0].n,
+      );
+    for (const deadline = Date.now() + 60_000; (await count()) === 0; await sleep(50)) {
+      if (Date.now() > deadline) throw new Error(`${mode}: the seed run never reached PostgreSQL`);
+    }
+
+    const writers = Array.from({ length: LAG_WRITERS }, (_, w) =>
+      startWriter(root, `w${w}`, LAG_RATE / LAG_WRITERS, LAG_SECONDS),
+    );
+    let writing = true;
+    const totals = Promise.all(writers.map((w) => w.exited)).finally(() => {
+      writing = false;
+    });
+    const seen = new Map<string, number>();
+    const samples: number[] = [];
+    let drainUntil = Number.POSITIVE_INFINITY;
+    for (;;) {
+      const waiting = writers.flatMap((w) => w.appended).filter((a) => !seen.has(a.key));
+      if (!writing) drainUntil = Math.min(drainUntil, Date.now() + 60_000);
+      if (waiting.length === 0 && !writing) break;
+      if (Date.now() > drainUntil) break;
+      if (waiting.length > 0) {
+        const { rows } = await client.query<{ run_id: string; status: string }>(
+          "SELECT run_id, status FROM ledger_runs WHERE run_id = ANY($1::text[])",
+          [[...new Set(waiting.map((a) => a.run))]],
+        );
+        const at = performance.timeOrigin + performance.now();
+        const status = new Map(rows.map((r) => [r.run_id, r.status]));
+        for (const a of waiting) {
+          const s = status.get(a.run);
+          if (s === undefined || (a.final && !FINAL.has(s))) continue;
+          seen.set(a.key, at);
+          samples.push(at - a.atMs);
+        }
+      }
+      await sleep(10);
+    }
+    const events = (await totals).reduce((a, b) => a + b, 0);
+    const unseen = writers.flatMap((w) => w.appended).filter((a) => !seen.has(a.key)).length;
+    samples.sort((a, b) => a - b);
+    return {
+      eventsPerSecond: events / LAG_SECONDS,
+      p50: median(samples),
+      p99: percentile(samples, 0.99),
+      samples: samples.length,
+      unseen,
+    };
+  } finally {
+    await client.end().catch(() => {});
+    for (const p of processes) p.proc.kill("SIGTERM");
+    await Promise.all(processes.map((p) => p.exited));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
