@@ -1,14 +1,16 @@
 // One appending process of the writer suite's multi-process rows. Plain JavaScript on the built
 // packages, as a backtest job imports them. It gets ready (modules loaded, file or writer open),
-// prints "ready", waits for a line on stdin so that every process starts at once, appends `count`
-// events one after another (each waiting for its acknowledgement), and prints its latencies.
+// prints "ready", waits for a line on stdin so that every process starts at once, appends events
+// one after another (each waiting for its acknowledgement) for `seconds` or until `count` are
+// done, and prints its latencies, one per acknowledged event.
 import * as fs from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createEmitter, openWriter } from "@ledger/writer";
 
-const [contestant, root, countArg, indexArg] = process.argv.slice(2);
+const [contestant, root, countArg, indexArg, secondsArg] = process.argv.slice(2);
 const count = Number(countArg);
+const seconds = Number(secondsArg);
 const runId = `bench-run-${String(indexArg).padStart(6, "0")}`;
 const trial = (i) => ({
   trialId: `trial-${String(i).padStart(6, "0")}`,
@@ -53,11 +55,14 @@ process.stdout.write("ready\n");
 const lines = createInterface({ input: process.stdin });
 await new Promise((resolve) => lines.once("line", resolve));
 lines.close();
-for (let i = 0; i < count; i++) {
+const end = performance.now() + seconds * 1000;
+let done = 0;
+for (let i = 0; i < count && performance.now() < end; i++) {
   const started = performance.now();
   const acked = appendOne(inputs[i], i);
   if (acked) await acked;
   latencies[i] = performance.now() - started;
+  done++;
 }
 await close();
-process.stdout.write(`${JSON.stringify({ latencies: Array.from(latencies) })}\n`);
+process.stdout.write(`${JSON.stringify({ latencies: Array.from(latencies.subarray(0, done)) })}\n`);
