@@ -35,6 +35,8 @@ interface Timed {
 type Contestant = {
   name: string;
   count: number;
+  /** What the table says of the run's size. @default "{count} events" */
+  note?: string;
   prepare?: (lines: string[]) => unknown[];
   run: (dir: string, lines: string[], prepared: unknown[]) => Promise<Timed>;
 };
@@ -125,6 +127,7 @@ function processes(processes: number, kind: "ledger" | "plain", seconds: number)
   return {
     name: kind === "ledger" ? `ledger emitter, ${processes} processes x1 fsync` : PLAIN_PROCESSES,
     count: 0,
+    note: `${seconds} s in each process`,
     async run(dir) {
       const children = Array.from({ length: processes }, (_, i) =>
         spawn(process.execPath, [CHILD, kind, dir, String(perProcess), String(i + 1), String(seconds)], {
@@ -138,7 +141,6 @@ function processes(processes: number, kind: "ledger" | "plain", seconds: number)
         return line.value;
       };
       await Promise.all(children.map((_, i) => nextLine(i)));
-      const start = now();
       for (const c of children) c.stdin!.write("go\n");
       const results = await Promise.all(children.map((_, i) => nextLine(i)));
       for (const c of children) c.stdin!.end();
@@ -341,7 +343,7 @@ export async function writerSuite(runs: number): Promise<void> {
       rate: median(samples.map((s) => s.rate)),
       p50: median(samples.map((s) => s.p50)),
       p99: median(samples.map((s) => s.p99)),
-      note: c.count > 0 ? `${c.count} events` : "8 s each",
+      note: c.note ?? `${c.count} events`,
     };
   });
   const command = `pnpm bench ${process.argv.slice(2).join(" ")}`.trim();
