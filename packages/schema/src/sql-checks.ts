@@ -20,11 +20,15 @@ const ANNOTATIONS = new Set(["title", "description", "$id", "$schema", "$comment
 
 /**
  * Lines whose text JSON.parse and DuckDB might read differently, or that hold what the generated
- * checks do not model: escapes (a decoded string could differ from the raw text), control and
- * line-separator characters, trailing commas and NaN/Infinity (DuckDB accepts them, JSON.parse
- * does not).
+ * checks do not model: escapes (so every string's text is its value), control and line-separator
+ * characters, trailing commas and NaN/Infinity (DuckDB accepts them, JSON.parse does not), and
+ * numbers that may overflow a double.
  */
-const UNDECIDABLE_TEXT = "\\\\|[\\x00-\\x1f\\x{2028}\\x{2029}]|,\\s*[\\]}]|[:,\\[]\\s*[-+]?(?i:nan|inf)";
+const UNDECIDABLE_TEXT =
+  "\\\\|[\\x00-\\x1f\\x{2028}\\x{2029}]|,\\s*[\\]}]|[:,\\[]\\s*[-+]?(?i:nan|inf)|[:,\\[]\\s*-?[0-9.]+[eE][-+]?[0-9]{3}|[0-9]{300}";
+
+/** A number as DuckDB writes one back out of a JSON document. */
+const NUMBER_TEXT = "-?[0-9][0-9.eE+-]*";
 
 interface Context {
   /** Lambda parameters in scope, so nested ones get their own name. */
@@ -33,38 +37,49 @@ interface Context {
 
 type SchemaNode = TSchema & Record<string, unknown>;
 
-/** `expr` is a JSON value or SQL NULL (absent); the result is TRUE, FALSE or NULL (undecided). */
-function check(schema: SchemaNode, expr: string, ctx: Context): string {
+/*
+ * Every check reads a value as the JSON text DuckDB's `json_extract` gives back (VARCHAR, SQL NULL
+ * when absent): its first character tells its JSON type, and with no escapes in the line a
+ * string's text between its quotes is its value. String tests cost a fraction of parsing the
+ * value again, which is what keeps a line's checks near the cost of reading it.
+ */
+const isString = (t: string) => `starts_with(${t}, '"')`;
+const isObject = (t: string) => `starts_with(${t}, '{')`;
+const isArray = (t: string) => `starts_with(${t}, '[')`;
+// No `IN (...)` lists anywhere: DuckDB plans a long one as a join of its own.
+const isNumber = (t: string) => `(ascii(${t}) BETWEEN 48 AND 57 OR ascii(${t}) = 45)`;
+/** Written as an integer: no fraction, no exponent (DuckDB writes 1e2 as 100.0). */
+const isIntegerText = (t: string) =>
+  `(${isNumber(t)} AND NOT contains(${t}, '.') AND NOT contains(${t}, 'e') AND NOT contains(${t}, 'E'))`;
+/** A string's value; `substring` counts characters, so a combining mark after the quote stays. */
+const stringValue = (t: string) => `substring(${t}, 2, length(${t}) - 2)`;
+
+/** `t` is a value's JSON text or SQL NULL (absent); the result is TRUE, FALSE or NULL (undecided). */
+function check(schema: SchemaNode, t: string, ctx: Context): string {
   switch (schema[Kind]) {
     case "Unknown":
     case "Any":
       return onlyKeys(schema, []) ? "true" : "NULL";
     case "Null":
-      return onlyKeys(schema, ["type"]) ? `(json_type(${expr}) = 'NULL')` : "NULL";
+      return onlyKeys(schema, ["type"]) ? `(${t} = 'null')` : "NULL";
     case "Boolean":
-      return onlyKeys(schema, ["type"]) ? `(json_type(${expr}) = 'BOOLEAN')` : "NULL";
+      return onlyKeys(schema, ["type"]) ? `(${t} = 'true' OR ${t} = 'false')` : "NULL";
     case "String":
-      return stringCheck(schema, expr);
+      return stringCheck(schema, t);
     case "Integer":
-      return numberCheck(schema, expr, true);
+      return numberCheck(schema, t, true);
     case "Number":
-      return numberCheck(schema, expr, false);
+      return numberCheck(schema, t, false);
     case "Literal":
-      return literalCheck(schema, expr);
+      return literalCheck(schema, t);
     case "Union":
-      return unionCheck(schema, expr, ctx);
+      return unionCheck(schema, t, ctx);
     case "Array":
-      return arrayCheck(schema, expr, ctx);
+      return arrayCheck(schema, t, ctx);
     case "Record":
-      return recordCheck(schema, expr, ctx);
+      return recordCheck(schema, t, ctx);
     case "Object":
-      return objectCheck(
-        schema,
-        `json_keys(${expr})`,
-        (name) => `json_extract(${expr}, ${sqlString(jsonPath(name))})`,
-        expr,
-        ctx,
-      );
+      return nestedObjectCheck(schema, t, ctx);
     default:
       return "NULL";
   }
@@ -79,24 +94,21 @@ function jsonPath(name: string): string {
   return `$."${name}"`;
 }
 
-/** Whether a property name can be written into a JSON path and a SQL literal as it is. */
-function plainName(name: string): boolean {
-  return !/["\\\x00-\x1f]/.test(name);
+/** Whether a name or constant reads the same as JSON text and as SQL (nothing JSON escapes). */
+function plainText(text: string): boolean {
+  return !/["\\\x00-\x1f\u2028\u2029]/.test(text);
 }
-
-const stringValue = (expr: string) => `json_extract_string(${expr}, '$')`;
 
 /**
  * TypeBox counts UTF-16 code units; DuckDB's `length` counts code points, so characters outside
- * the Basic Multilingual Plane count once more.
+ * the Basic Multilingual Plane count once more. Measured on the quoted text, less its quotes.
  */
-function utf16Length(s: string): string {
-  return `(CASE WHEN strlen(${s}) = length(${s}) THEN length(${s}) ELSE length(${s}) + length(regexp_replace(${s}, '[^\\x{10000}-\\x{10FFFF}]', '', 'g')) END)`;
+function utf16Length(t: string): string {
+  return `(CASE WHEN strlen(${t}) = length(${t}) THEN length(${t}) ELSE length(${t}) + length(regexp_replace(${t}, '[^\\x{10000}-\\x{10FFFF}]', '', 'g')) END - 2)`;
 }
 
-function stringCheck(schema: SchemaNode, expr: string): string {
+function stringCheck(schema: SchemaNode, t: string): string {
   if (!onlyKeys(schema, ["type", "minLength", "maxLength", "pattern"])) return "NULL";
-  const s = stringValue(expr);
   const parts: string[] = [];
   const { minLength, maxLength, pattern } = schema as {
     minLength?: number;
@@ -104,13 +116,13 @@ function stringCheck(schema: SchemaNode, expr: string): string {
     pattern?: string;
   };
   if (minLength !== undefined || maxLength !== undefined) {
-    const length = utf16Length(s);
-    if (minLength !== undefined) parts.push(`${length} >= ${minLength}`);
+    const length = utf16Length(t);
+    if (minLength !== undefined && minLength > 0) parts.push(`${length} >= ${minLength}`);
     if (maxLength !== undefined) parts.push(`${length} <= ${maxLength}`);
   }
-  if (pattern !== undefined) parts.push(patternCheck(pattern, s));
+  if (pattern !== undefined) parts.push(patternCheck(pattern, t));
   const rest = parts.length > 0 ? parts.join(" AND ") : "true";
-  return `(CASE WHEN json_type(${expr}) = 'VARCHAR' THEN (${rest}) ELSE false END)`;
+  return `(CASE WHEN ${isString(t)} THEN (${rest}) ELSE false END)`;
 }
 
 /**
@@ -118,14 +130,15 @@ function stringCheck(schema: SchemaNode, expr: string): string {
  * does on ASCII text, once leading negative lookaheads (which RE2 lacks) become separate
  * `NOT regexp_matches`. Non-ASCII text, or a pattern with other constructs, is left undecided.
  */
-function patternCheck(pattern: string, s: string): string {
+function patternCheck(pattern: string, t: string): string {
   const translated = re2Pattern(pattern);
   if (!translated) return "NULL";
+  const s = stringValue(t);
   const tests = [
     `regexp_matches(${s}, ${sqlString(translated.body)})`,
     ...translated.forbidden.map((f) => `NOT regexp_matches(${s}, ${sqlString(f)})`),
   ].join(" AND ");
-  return `(CASE WHEN strlen(${s}) = length(${s}) THEN (${tests}) END)`;
+  return `(CASE WHEN strlen(${t}) = length(${t}) THEN (${tests}) END)`;
 }
 
 /** A JavaScript pattern as RE2 patterns: one that must match and any that must not. */
@@ -189,16 +202,16 @@ function plainRe2(pattern: string): string | undefined {
   return out;
 }
 
-function numberCheck(schema: SchemaNode, expr: string, integer: boolean): string {
+function numberCheck(schema: SchemaNode, t: string, integer: boolean): string {
   if (!onlyKeys(schema, ["type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]))
     return "NULL";
+  const b = schema as {
+    minimum?: number;
+    maximum?: number;
+    exclusiveMinimum?: number;
+    exclusiveMaximum?: number;
+  };
   const bounds = (x: string) => {
-    const b = schema as {
-      minimum?: number;
-      maximum?: number;
-      exclusiveMinimum?: number;
-      exclusiveMaximum?: number;
-    };
     const parts = [
       b.minimum !== undefined ? `${x} >= ${numberLiteral(b.minimum)}` : "",
       b.maximum !== undefined ? `${x} <= ${numberLiteral(b.maximum)}` : "",
@@ -207,16 +220,12 @@ function numberCheck(schema: SchemaNode, expr: string, integer: boolean): string
     ].filter(Boolean);
     return parts.length > 0 ? parts.join(" AND ") : "true";
   };
-  const d = `TRY_CAST(${expr} AS DOUBLE)`;
-  if (!integer) {
-    return `(CASE WHEN json_type(${expr}) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN isfinite(${d}) AND ${bounds(d)} ELSE false END)`;
-  }
+  const d = `TRY_CAST(${t} AS DOUBLE)`;
+  if (!integer) return `(CASE WHEN ${isNumber(t)} THEN ${bounds(d)} ELSE false END)`;
   // Integers past 2^53 read differently in the two parsers; 1.0 and 1e2 are integers to JavaScript.
-  const i = `TRY_CAST(${expr} AS BIGINT)`;
-  return `(CASE json_type(${expr})
-    WHEN 'BIGINT' THEN (CASE WHEN abs(${i}) <= ${SAFE_INTEGER} THEN ${bounds(i)} END)
-    WHEN 'UBIGINT' THEN (CASE WHEN ${i} <= ${SAFE_INTEGER} THEN ${bounds(i)} END)
-    WHEN 'DOUBLE' THEN (CASE WHEN isfinite(${d}) AND floor(${d}) = ${d} THEN NULL ELSE false END)
+  const i = `TRY_CAST(${t} AS BIGINT)`;
+  return `(CASE WHEN ${isIntegerText(t)} THEN (CASE WHEN abs(${i}) <= ${SAFE_INTEGER} THEN ${bounds(i)} END)
+    WHEN ${isNumber(t)} THEN (CASE WHEN floor(${d}) = ${d} THEN NULL ELSE false END)
     ELSE false END)`;
 }
 
@@ -225,30 +234,22 @@ function numberLiteral(n: number): string {
   return Number.isInteger(n) ? String(n) : `${n}::DOUBLE`;
 }
 
-function literalCheck(schema: SchemaNode, expr: string): string {
+function literalCheck(schema: SchemaNode, t: string): string {
   if (!onlyKeys(schema, ["type", "const"])) return "NULL";
   const value = schema.const;
-  if (typeof value === "string") {
-    return `(json_type(${expr}) = 'VARCHAR' AND ${stringValue(expr)} = ${sqlString(value)})`;
-  }
-  if (typeof value === "boolean") {
-    return `(json_type(${expr}) = 'BOOLEAN' AND TRY_CAST(${expr} AS BOOLEAN) = ${value})`;
-  }
+  if (typeof value === "string") return plainText(value) ? `(${t} = ${sqlString(`"${value}"`)})` : "NULL";
+  if (typeof value === "boolean") return `(${t} = '${value}')`;
   if (typeof value === "number" && Number.isSafeInteger(value)) {
-    const i = `TRY_CAST(${expr} AS BIGINT)`;
-    return `(CASE json_type(${expr})
-      WHEN 'BIGINT' THEN ${i} = ${value}
-      WHEN 'UBIGINT' THEN (CASE WHEN ${i} <= ${SAFE_INTEGER} THEN ${i} = ${value} END)
-      WHEN 'DOUBLE' THEN NULL ELSE false END)`;
+    return `(CASE WHEN ${t} = '${value}' THEN true WHEN ${isNumber(t)} AND NOT ${isIntegerText(t)} THEN NULL ELSE false END)`;
   }
   return "NULL";
 }
 
-function unionCheck(schema: SchemaNode, expr: string, ctx: Context): string {
+function unionCheck(schema: SchemaNode, t: string, ctx: Context): string {
   const members = schema.anyOf as SchemaNode[] | undefined;
   if (!members || !onlyKeys(schema, ["anyOf"])) return "NULL";
   // Three-valued OR is the union's meaning: one member TRUE is enough, all FALSE is FALSE.
-  return `(${members.map((m) => check(m, expr, ctx)).join(" OR ") || "false"})`;
+  return `(${members.map((m) => check(m, t, ctx)).join(" OR ") || "false"})`;
 }
 
 /**
@@ -263,17 +264,18 @@ function everyElement(list: string, element: SchemaNode, ctx: Context): string {
     WHEN 0 THEN false WHEN 1 THEN NULL ELSE true END)`;
 }
 
-function arrayCheck(schema: SchemaNode, expr: string, ctx: Context): string {
+function arrayCheck(schema: SchemaNode, t: string, ctx: Context): string {
   if (!onlyKeys(schema, ["type", "items", "minItems", "maxItems"])) return "NULL";
   const items = schema.items as SchemaNode | undefined;
   if (!items || Array.isArray(items)) return "NULL";
   const { minItems, maxItems } = schema as { minItems?: number; maxItems?: number };
+  const list = `json_extract(${t}, '$[*]')::VARCHAR[]`;
   const parts = [
-    minItems !== undefined ? `json_array_length(${expr}) >= ${minItems}` : "",
-    maxItems !== undefined ? `json_array_length(${expr}) <= ${maxItems}` : "",
-    everyElement(`json_extract(${expr}, '$[*]')`, items, ctx),
+    minItems !== undefined ? `len(${list}) >= ${minItems}` : "",
+    maxItems !== undefined ? `len(${list}) <= ${maxItems}` : "",
+    everyElement(list, items, ctx),
   ].filter(Boolean);
-  return `(CASE WHEN json_type(${expr}) = 'ARRAY' THEN (${parts.join(" AND ")}) ELSE false END)`;
+  return `(CASE WHEN ${isArray(t)} THEN (${parts.join(" AND ")}) ELSE false END)`;
 }
 
 /** Keys that repeat read differently (JSON.parse keeps the last, DuckDB the first): undecided. */
@@ -281,28 +283,42 @@ function distinctKeys(keys: string): string {
   return `len(${keys}) = len(list_distinct(${keys}))`;
 }
 
-function recordCheck(schema: SchemaNode, expr: string, ctx: Context): string {
+function recordCheck(schema: SchemaNode, t: string, ctx: Context): string {
   const patterns = schema.patternProperties as Record<string, SchemaNode> | undefined;
   if (!patterns || !onlyKeys(schema, ["type", "patternProperties"])) return "NULL";
   const entries = Object.entries(patterns);
   // TypeBox's string-keyed record; `.` excludes line terminators, which the text filter keeps out.
   if (entries.length !== 1 || entries[0]?.[0] !== "^(.*)$") return "NULL";
-  const values = everyElement(`json_extract(${expr}, '$.*')`, entries[0][1], ctx);
-  return `(CASE WHEN json_type(${expr}) <> 'OBJECT' THEN false
-    WHEN ${distinctKeys(`json_keys(${expr})`)} THEN ${values} END)`;
+  const values = entries[0][1];
+  const kind = values[Kind];
+  if (check(values, "x", ctx) === "true") return isObject(t);
+  // A map of plain numbers is one pattern over the object's text (keys hold no quote: no escapes).
+  // Repeated keys need no care here: whichever value a parser keeps is a number.
+  if ((kind === "Number" || kind === "Integer") && onlyKeys(values, ["type"])) {
+    const value = kind === "Number" ? NUMBER_TEXT : "-?[0-9]+";
+    const all = `regexp_full_match(${t}, ${sqlString(`\\{(?:"[^"]*":${value}(?:,"[^"]*":${value})*)?\\}`)})`;
+    return kind === "Number"
+      ? `(CASE WHEN ${isObject(t)} THEN ${all} ELSE false END)`
+      : `(CASE WHEN ${all} THEN true WHEN ${isObject(t)} THEN NULL ELSE false END)`;
+  }
+  const each = everyElement(`json_extract(${t}, '$.*')::VARCHAR[]`, values, ctx);
+  return `(CASE WHEN NOT ${isObject(t)} THEN false WHEN ${distinctKeys(`json_keys(${t})`)} THEN ${each} END)`;
 }
 
+/**
+ * An object's properties and keys, each read once: `property(name)` is a property's JSON text,
+ * `keys` the list of its keys.
+ */
 function objectCheck(
   schema: SchemaNode,
   keys: string,
   property: (name: string) => string,
-  expr: string | undefined,
   ctx: Context,
 ): string {
   if (!onlyKeys(schema, ["type", "properties", "required", "additionalProperties"])) return "NULL";
   const properties = (schema.properties ?? {}) as Record<string, SchemaNode>;
   const names = Object.keys(properties);
-  if (!names.every(plainName)) return "NULL";
+  if (!names.every(plainText)) return "NULL";
   const additional = schema.additionalProperties;
   if (additional !== undefined && typeof additional !== "boolean") return "NULL";
   const required = new Set((schema.required as string[] | undefined) ?? []);
@@ -314,16 +330,51 @@ function objectCheck(
   if (additional === false) {
     parts.unshift(`list_has_all([${names.map(sqlString).join(", ")}]::VARCHAR[], ${keys})`);
   }
-  const all = parts.length > 0 ? parts.join(" AND ") : "true";
-  if (expr === undefined) return `(${all})`;
-  return `(CASE WHEN json_type(${expr}) <> 'OBJECT' THEN false WHEN ${distinctKeys(keys)} THEN (${all}) END)`;
+  return `(${parts.length > 0 ? parts.join(" AND ") : "true"})`;
 }
 
-/** The top-level fields some registered type names, each read once per line. */
-function topLevelFields(definitions: readonly EventDefinition[]): string[] {
-  const names = new Set(["event_id", "event_type", "schema_version", "timestamp_ms", "run_id", "seq"]);
-  for (const d of definitions) for (const name of Object.keys(d.schema.properties)) names.add(name);
-  return [...names].filter(plainName);
+/** An object inside an event; it is small, so each use of a property reads it again. */
+function nestedObjectCheck(schema: SchemaNode, t: string, ctx: Context): string {
+  const keys = `json_keys(${t})`;
+  const inner = objectCheck(
+    schema,
+    keys,
+    (name) => `json_extract(${t}, ${sqlString(jsonPath(name))})::VARCHAR`,
+    { depth: ctx.depth + 1 },
+  );
+  return `(CASE WHEN NOT ${isObject(t)} THEN false WHEN ${distinctKeys(keys)} THEN ${inner} END)`;
+}
+
+/** What a line's verdict and envelope are made of, NULL for lines no type's check reads. */
+const NO_VERDICT =
+  "{valid: NULL::BOOLEAN, event_id: NULL::VARCHAR, schema_version: NULL::INTEGER, run_id: NULL::VARCHAR, seq: NULL::BIGINT, timestamp_ms: NULL::BIGINT}";
+
+/**
+ * The verdict on lines of one type (at its latest version), and their envelope, from `_f`: the
+ * JSON text of each of the type's fields, read in one pass (see `eventCheckSql`).
+ */
+function typeVerdict(catalogue: EventCatalogue, definition: EventDefinition): string {
+  const names = Object.keys(definition.schema.properties);
+  if (!names.every(plainText)) return NO_VERDICT;
+  const field = (name: string) => `_f[${names.indexOf(name) + 1}]`;
+  const current = objectCheck(definition.schema as unknown as SchemaNode, "_k", field, { depth: 0 });
+  const older = catalogue
+    .definitions()
+    .filter((d) => d.type === definition.type && d.version !== definition.version)
+    .map((d) => `'${d.version}'`);
+  // An older version is the upcaster's, whatever SQL could say of it.
+  const valid =
+    older.length > 0
+      ? `CASE WHEN list_contains([${older.join(", ")}], ${field("schema_version")}) THEN NULL ELSE ${current} END`
+      : current;
+  const run = definition.scope === "run";
+  return `{
+      valid: ${valid},
+      event_id: ${stringValue(field("event_id"))},
+      schema_version: TRY_CAST(${field("schema_version")} AS INTEGER),
+      run_id: ${run ? stringValue(field("run_id")) : "NULL::VARCHAR"},
+      seq: ${run ? `TRY_CAST(${field("seq")} AS BIGINT)` : "NULL::BIGINT"},
+      timestamp_ms: TRY_CAST(${field("timestamp_ms")} AS BIGINT)}`;
 }
 
 /**
@@ -331,58 +382,48 @@ function topLevelFields(definitions: readonly EventDefinition[]): string[] {
  * without its newline) returning every column of `source` plus `valid` (TRUE, FALSE or NULL as
  * above) and, for valid lines, the envelope the index keys on: `event_id`, `event_type`,
  * `schema_version`, `run_id` and `seq` (NULL unless the type is run-scoped), `timestamp_ms`.
- * Each line is parsed a handful of times in all, however many fields its type has.
+ * A line is parsed four times in all (validity, type, keys, its type's fields), however many
+ * fields its type has, and each type's checks run on its own lines only.
  */
 export function eventCheckSql(catalogue: EventCatalogue, source: string): string {
   const latest = catalogue.types().map((t) => catalogue.get(t) as EventDefinition);
-  const fields = topLevelFields(catalogue.definitions());
-  const at = (name: string) => `_f[${fields.indexOf(name) + 1}]`;
-  const byType = latest.map((definition) => {
-    const older = catalogue
-      .definitions()
-      .filter((d) => d.type === definition.type && d.version !== definition.version)
-      .map((d) => d.version);
-    const current = objectCheck(
-      definition.schema as unknown as SchemaNode,
-      "_k",
-      (name) => (fields.includes(name) ? at(name) : `json_extract(line, ${sqlString(jsonPath(name))})`),
-      undefined,
-      { depth: 0 },
-    );
-    const sv = at("schema_version");
-    const upcast =
-      older.length > 0
-        ? `WHEN json_type(${sv}) IN ('BIGINT', 'UBIGINT') AND TRY_CAST(${sv} AS BIGINT) IN (${older.join(", ")}) THEN NULL `
-        : "";
-    return `WHEN _et = ${sqlString(definition.type)} THEN ${upcast ? `(CASE ${upcast}ELSE ${current} END)` : current}`;
-  });
-  const runScoped = latest.filter((d) => d.scope === "run").map((d) => sqlString(d.type));
-  const inRun = (value: string) =>
-    runScoped.length > 0 ? `CASE WHEN _et IN (${runScoped.join(", ")}) THEN ${value} END` : "NULL";
-  const paths = `[${fields.map((f) => sqlString(jsonPath(f))).join(", ")}]`;
-  return `SELECT * EXCLUDE (_f, _k, _et),
-    CASE WHEN valid THEN json_extract_string(${at("event_id")}, '$') END AS event_id,
-    CASE WHEN valid THEN _et END AS event_type,
-    CASE WHEN valid THEN TRY_CAST(${at("schema_version")} AS INTEGER) END AS schema_version,
-    CASE WHEN valid THEN ${inRun(`json_extract_string(${at("run_id")}, '$')`)} END AS run_id,
-    CASE WHEN valid THEN ${inRun(`TRY_CAST(${at("seq")} AS BIGINT)`)} END AS seq,
-    CASE WHEN valid THEN TRY_CAST(${at("timestamp_ms")} AS BIGINT) END AS timestamp_ms
-  FROM (
-    SELECT *,
-      CASE WHEN _f IS NULL OR NOT ${distinctKeys("_k")} THEN NULL
-        WHEN json_type(${at("event_type")}) IS DISTINCT FROM 'VARCHAR' THEN false
-        ${byType.join("\n        ")}
-        ELSE false END AS valid
-    FROM (
-      SELECT *, json_extract_string(_f[${fields.indexOf("event_type") + 1}], '$') AS _et
-      FROM (
-        SELECT *,
-          CASE WHEN left(line, 1) = '{' AND right(line, 1) = '}'
-                 AND NOT regexp_matches(line, ${sqlString(UNDECIDABLE_TEXT)}) AND json_valid(line)
-               THEN json_extract(line, ${paths}) END AS _f,
-          CASE WHEN _f IS NOT NULL THEN json_keys(line) END AS _k
-        FROM ${source}
-      )
-    )
+  const types = `[${latest.map((d) => sqlString(d.type)).join(", ")}]::VARCHAR[]`;
+  // Each type's fields are read into a materialized step of their own: DuckDB would otherwise
+  // read them again for each use of `_f` in the checks.
+  const steps = latest.map((d, i) => {
+    const names = Object.keys(d.schema.properties).filter(plainText);
+    return `_type${i} AS MATERIALIZED (
+    SELECT *, json_extract(line, [${names.map((n) => sqlString(jsonPath(n))).join(", ")}])::VARCHAR[] AS _f
+    FROM _base WHERE _state = 2 AND _et = ${sqlString(d.type)}
   )`;
+  });
+  const branches = latest.map(
+    (d, i) =>
+      `UNION ALL SELECT * EXCLUDE (_k, _state, _f), ${typeVerdict(catalogue, d)} AS _v FROM _type${i}`,
+  );
+  return `WITH _read AS MATERIALIZED (
+    SELECT *,
+      CASE WHEN starts_with(line, '{') AND ends_with(line, '}')
+             AND NOT regexp_matches(line, ${sqlString(UNDECIDABLE_TEXT)}) AND json_valid(line)
+           THEN json_keys(line) END AS _k
+    FROM ${source}
+  ), _base AS MATERIALIZED (
+    SELECT *,
+      CASE WHEN _k IS NULL OR NOT ${distinctKeys("_k")} THEN 0 WHEN coalesce(${isString("_t")}, false) THEN 2 ELSE 1 END AS _state,
+      CASE WHEN ${isString("_t")} THEN ${stringValue("_t")} END AS _et
+    FROM (SELECT *, CASE WHEN _k IS NOT NULL THEN json_extract(line, '$."event_type"')::VARCHAR END AS _t FROM _read)
+  ), ${steps.join(", ")}, _checked AS (
+    SELECT * EXCLUDE (_k, _state),
+      CASE WHEN _state = 0 THEN ${NO_VERDICT} ELSE ${NO_VERDICT.replace("NULL::BOOLEAN", "false")} END AS _v
+    FROM _base WHERE _state < 2 OR NOT list_contains(${types}, _et)
+    ${branches.join("\n    ")}
+  )
+  SELECT * EXCLUDE (_t, _et, _v), _v.valid AS valid,
+    CASE WHEN _v.valid THEN _v.event_id END AS event_id,
+    CASE WHEN _v.valid THEN _et END AS event_type,
+    CASE WHEN _v.valid THEN _v.schema_version END AS schema_version,
+    CASE WHEN _v.valid THEN _v.run_id END AS run_id,
+    CASE WHEN _v.valid THEN _v.seq END AS seq,
+    CASE WHEN _v.valid THEN _v.timestamp_ms END AS timestamp_ms
+  FROM _checked`;
 }
