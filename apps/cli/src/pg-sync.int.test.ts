@@ -169,7 +169,13 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     for (const path of paths) {
       const [a, b] = [await get(index, path), await get(postgres, path)];
       expect(b.status).toBe(a.status);
-      if (a.status === 200) expect(JSON.parse(b.body)).toEqual(JSON.parse(a.body));
+      if (a.status !== 200) continue;
+      // The index's answers carry the log position they reflect; PostgreSQL's rows have none.
+      const { cursor: indexCursor, ...fromIndex } = JSON.parse(a.body) as { cursor?: unknown };
+      const { cursor: pgCursor, ...fromPostgres } = JSON.parse(b.body) as { cursor?: unknown };
+      expect(typeof indexCursor).toBe("string");
+      expect(pgCursor).toBeNull();
+      expect(fromPostgres).toEqual(fromIndex);
     }
     const events = `/runs/${runs[0]!.run_id}/events`;
     expect((await get(postgres, events)).body).toBe((await get(index, events)).body);

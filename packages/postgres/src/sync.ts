@@ -74,7 +74,7 @@ export class PgSync {
     }
     const sync = new PgSync(options);
     try {
-      await migrate(await sync.#connect());
+      await sync.#connect();
     } catch (error) {
       await sync.close();
       throw error;
@@ -187,9 +187,24 @@ export class PgSync {
     return this.#options.indexDir ?? ledgerPaths(this.#options.root).index;
   }
 
+  /**
+   * The connection, opened afresh after a failure with the tables brought to the newest version:
+   * a server that crashed, or was restored from a backup, may have lost the tables or their last
+   * migration, and a sync that assumed them would fail on every retry.
+   */
   async #connect(): Promise<pg.Client> {
-    this.#client ??= await connectClient(this.#options.url, "ledger pg-sync");
-    return this.#client;
+    if (this.#client) return this.#client;
+    const client = await connectClient(this.#options.url, "ledger pg-sync");
+    try {
+      await migrate(client);
+    } catch (error) {
+      await client.end().catch(() => {});
+      // A connection lost mid-migration is retried like any other; the wrapper would hide it.
+      const cause = (error as { cause?: unknown }).cause;
+      throw isTransient(cause) ? cause : error;
+    }
+    this.#client = client;
+    return client;
   }
 
   #drop(): void {
