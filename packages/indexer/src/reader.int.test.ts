@@ -83,3 +83,47 @@ describe("an index-only reader", () => {
     expect(await indexOnly(root).query(setting)).toEqual([{ on: false }]);
   });
 });
+
+describe("a reader's queries", () => {
+  /** Long enough that a query queued behind it on one connection would surely end after it. */
+  const SLOW = "SELECT sum(i * i % 7)::BIGINT AS n FROM range(40000000) t(i)";
+
+  it("run at once: a short query does not wait for a long one", async () => {
+    const root = tempRoot();
+    const indexer = track(await openIndexer({ root }));
+    writeLog(root, backtestEvents({ runs: 2, trialsPerRun: 1 }));
+    await indexer.update();
+    const r = reader(root);
+    await r.query("SELECT 1");
+    const order: string[] = [];
+    const slow = r.query(SLOW).then(() => order.push("slow"));
+    const quick = r
+      .query("SELECT count(*) AS n FROM runs_d")
+      .then((rows) => order.push(`quick ${rows[0]?.n}`));
+    await Promise.all([slow, quick]);
+    expect(order).toEqual(["quick 2", "slow"]);
+  });
+
+  it("started before a publication end on their snapshot; later ones see the new one", async () => {
+    const root = tempRoot();
+    const indexer = track(await openIndexer({ root }));
+    writeLog(root, backtestEvents({ runs: 2, trialsPerRun: 1 }));
+    await indexer.update();
+    const r = openIndexReader({ root, connections: 2 });
+    opened.push(r);
+    const count = "SELECT count(*)::INTEGER AS n FROM runs_d";
+    // More queries than connections, so some wait for one while the snapshot is replaced.
+    const before = [r.query(SLOW), ...Array.from({ length: 6 }, () => r.query(count))];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    writeLog(root, backtestEvents({ runs: 3, trialsPerRun: 1, prefix: "later" }), "2026-01-06");
+    await indexer.update();
+    const after = await r.query(count);
+    const answers = await Promise.all(before);
+    expect(answers.slice(1).map((rows) => rows[0]?.n)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(after).toEqual([{ n: 5 }]);
+    // The replaced snapshot was let go once its queries ended: the indexer can reuse its file.
+    writeLog(root, backtestEvents({ runs: 1, trialsPerRun: 1, prefix: "last" }), "2026-01-07");
+    await indexer.update();
+    expect(await r.query(count)).toEqual([{ n: 6 }]);
+  });
+});

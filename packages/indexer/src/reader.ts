@@ -14,6 +14,11 @@ export interface IndexReaderOptions {
   /** Attempts when a publication races the open. @default 5 */
   retries?: number;
   /**
+   * Queries that may run at once, each on its own connection to the snapshot, so a long query
+   * (50,000 trials) does not hold up a short one (a run's summary). @default 4
+   */
+  connections?: number;
+  /**
    * Queries may read the index and nothing else: no file read or written, no extension
    * installed or loaded, no setting changed. For SQL a user typed. @default false
    */
@@ -26,7 +31,16 @@ type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 interface Snapshot {
   inode: number;
   instance: DuckDBInstance;
-  connection: DuckDBConnection;
+  /** Connections no query is using. */
+  idle: DuckDBConnection[];
+  /** Connections made, idle or not. */
+  made: number;
+  /** Queries on this snapshot now. */
+  running: number;
+  /** Queries waiting for a connection, each told which one it gets. */
+  waiting: ((connection: DuckDBConnection) => void)[];
+  /** Newer data was published: closed once its last query ends. */
+  retired: boolean;
 }
 
 /**
@@ -39,11 +53,13 @@ export class IndexReader {
   readonly #dir: string;
   readonly #retries: number;
   readonly #indexOnly: boolean;
+  readonly #connections: number;
 
   constructor(options: IndexReaderOptions) {
     this.#dir = options.indexDir ?? ledgerPaths(options.root).index;
     this.#retries = options.retries ?? 5;
     this.#indexOnly = options.indexOnly ?? false;
+    this.#connections = Math.max(1, options.connections ?? 4);
   }
 
   /** Whether an index has been published. */
@@ -73,12 +89,42 @@ export class IndexReader {
   }
 
   async #run(sql: string, params: Params) {
-    const connection = await this.#current();
+    const snapshot = await this.#current();
+    snapshot.running++;
     try {
-      return await connection.runAndReadAll(sql, params);
+      const connection = await this.#acquire(snapshot);
+      try {
+        return await connection.runAndReadAll(sql, params);
+      } finally {
+        this.#release(snapshot, connection);
+      }
     } catch (error) {
       throw new IndexQueryError(firstLine(error), { cause: error });
+    } finally {
+      snapshot.running--;
+      if (snapshot.retired && snapshot.running === 0) closeSnapshot(snapshot);
     }
+  }
+
+  async #acquire(snapshot: Snapshot): Promise<DuckDBConnection> {
+    const idle = snapshot.idle.pop();
+    if (idle) return idle;
+    if (snapshot.made < this.#connections) {
+      snapshot.made++;
+      try {
+        return await snapshot.instance.connect();
+      } catch (error) {
+        snapshot.made--;
+        throw error;
+      }
+    }
+    return new Promise((resolve) => snapshot.waiting.push(resolve));
+  }
+
+  #release(snapshot: Snapshot, connection: DuckDBConnection): void {
+    const next = snapshot.waiting.shift();
+    if (next) next(connection);
+    else snapshot.idle.push(connection);
   }
 
   /**
@@ -99,16 +145,16 @@ export class IndexReader {
     this.#closeSnapshot();
   }
 
-  async #current(): Promise<DuckDBConnection> {
+  async #current(): Promise<Snapshot> {
     const runs = join(this.#dir, "runs.duckdb");
     for (let attempt = 0; ; attempt++) {
       const inode = fs.statSync(runs, { throwIfNoEntry: false })?.ino;
       if (inode === undefined) throw new IndexMissingError(runs);
-      if (this.#snapshot?.inode === inode) return this.#snapshot.connection;
+      if (this.#snapshot?.inode === inode) return this.#snapshot;
       this.#closeSnapshot();
       try {
         this.#snapshot = await this.#open(runs, inode);
-        return this.#snapshot.connection;
+        return this.#snapshot;
       } catch (error) {
         // Published between our stat and open, or the file we opened was replaced: try the new one.
         if (attempt >= this.#retries) throw new IndexQueryError(firstLine(error), { cause: error });
@@ -130,19 +176,26 @@ export class IndexReader {
         await connection.run("SET enable_external_access = false");
         await connection.run("SET lock_configuration = true");
       }
-      return { inode, instance, connection };
+      return { inode, instance, idle: [connection], made: 1, running: 0, waiting: [], retired: false };
     } catch (error) {
       instance.closeSync();
       throw error;
     }
   }
 
+  /** Lets go of the snapshot: at once, or when the queries still on it end. */
   #closeSnapshot(): void {
-    if (!this.#snapshot) return;
-    this.#snapshot.connection.closeSync();
-    this.#snapshot.instance.closeSync();
+    const snapshot = this.#snapshot;
+    if (!snapshot) return;
     this.#snapshot = undefined;
+    snapshot.retired = true;
+    if (snapshot.running === 0) closeSnapshot(snapshot);
   }
+}
+
+function closeSnapshot(snapshot: Snapshot): void {
+  for (const connection of snapshot.idle.splice(0)) connection.closeSync();
+  snapshot.instance.closeSync();
 }
 
 export function openIndexReader(options: IndexReaderOptions): IndexReader {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type IndexReader, openIndexReader, runRecords, runTrials } from "@ledger/indexer";
+import { type IndexReader, openIndexReader, runRecords, runTrialColumns } from "@ledger/indexer";
 import { firstLine, isSafeId } from "@ledger/schema";
 import { encodeCursor, type LogCursor, parseCursor } from "@ledger/writer";
 import { describeError } from "../errors.js";
@@ -11,7 +11,6 @@ import { indexRunSource, type RunSource } from "./run-source.js";
 import { type BestTrials, runList } from "./runs.js";
 import { healthOf, streamRunChanges } from "./runs-stream.js";
 import { loadStaticFiles } from "./static.js";
-import { trialColumns } from "./trials.js";
 
 export interface ServeOptions {
   root: string;
@@ -90,7 +89,7 @@ export function createLedgerServer(options: ServeOptions): Server {
     if (match[2] === "trials") {
       // Taken before the trials, so events past it cover whatever the trials lack.
       const cursor = await indexCursor(reader);
-      return json(response, 200, { ...trialColumns(await runTrials(reader, runId)), cursor });
+      return json(response, 200, { ...(await runTrialColumns(reader, runId)), cursor });
     }
     if (match[3] !== undefined) {
       const detail = await runs.detail(runId);

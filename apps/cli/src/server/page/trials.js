@@ -3,19 +3,24 @@
 // itself rather than coming twice.
 
 export function trialStore(columns) {
-  const store = {
+  let index;
+  return {
     trial_id: columns?.trial_id ?? [],
     recorded_ms: columns?.recorded_ms ?? [],
     params: columns?.params ?? {},
     metrics: columns?.metrics ?? {},
-    /** Row of each trial id. */
-    index: new Map(),
+    /** Row of each trial id, made on the first live trial: a finished run never needs it. */
+    get index() {
+      if (!index) {
+        index = new Map();
+        for (const [i, id] of this.trial_id.entries()) index.set(id ?? `@${this.recorded_ms[i]}`, i);
+      }
+      return index;
+    },
     get total() {
       return this.trial_id.length;
     },
   };
-  for (const [i, id] of store.trial_id.entries()) store.index.set(id ?? `@${store.recorded_ms[i]}`, i);
-  return store;
 }
 
 /** Adds or replaces the trial of a `trial.recorded` event. */
