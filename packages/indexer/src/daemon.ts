@@ -5,6 +5,7 @@ import { type DaemonHealth, writeHealth } from "./health.js";
 import { Indexer } from "./indexer.js";
 import type { IndexerOptions, IngestReport } from "./options.js";
 import { firstLine } from "./sql.js";
+import { timed } from "./trace.js";
 
 /** The longest delay `setTimeout` keeps. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -76,14 +77,15 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
           health.quarantined += report.quarantined;
           options.onRound?.(report);
         }
-        health.lag = indexer.lag();
+        health.lag = await timed(options.onPhase, "health", () => indexer.lag());
       } catch (error) {
         health.errors = [...health.errors, { atMs: Date.now(), message: firstLine(error) }].slice(-10);
         options.onRound?.(undefined, error);
       }
-      save();
-      await waker.wait();
-      if (options.debounceMs !== 0) await sleep(options.debounceMs ?? 50, options.signal);
+      await timed(options.onPhase, "health", save);
+      await timed(options.onPhase, "wait", () => waker.wait());
+      if (options.debounceMs !== 0)
+        await timed(options.onPhase, "debounce", () => sleep(options.debounceMs ?? 50, options.signal));
     }
     health.state = "stopped";
   } catch (error) {

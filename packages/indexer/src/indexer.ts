@@ -29,6 +29,7 @@ import {
   unpublishedCounts,
   unpublishedDatabases,
 } from "./store/unpublished.js";
+import { timed } from "./trace.js";
 
 /**
  * The only writer of the index. Holds `index/indexer.lock` while open; `update()` folds in what
@@ -63,7 +64,13 @@ export class Indexer {
     this.#engine = engine;
     const projections = options.projections ?? coreProjections;
     const catalogue = options.catalogue ?? defaultCatalogue();
-    this.#attachments = new Attachments(this.#indexDir, engine.connections, projections, catalogue);
+    this.#attachments = new Attachments(
+      this.#indexDir,
+      engine.connections,
+      projections,
+      catalogue,
+      options.onPhase,
+    );
     const quiet = new QuietRanges();
     this.#round = { connections: engine.connections, projections, catalogue, options, quiet };
   }
@@ -113,21 +120,26 @@ export class Indexer {
   /** `everyDatabase`: write and publish all three databases, even with nothing new for them. */
   async #update(everyDatabase: boolean): Promise<IngestReport> {
     this.#assertOpen();
+    const onPhase = this.#options.onPhase;
     const published =
       this.#mayHoldUnpublished || this.#consumed.size === 0
-        ? await publishedCheckpoints(this.#options.root, this.#indexDir)
+        ? await timed(onPhase, "bookkeeping", () => publishedCheckpoints(this.#options.root, this.#indexDir))
         : undefined;
     if (published && this.#consumed.size === 0) this.#consumed = published.runs;
     const started = performance.now();
-    const files = listLogFiles(this.#paths.events);
-    const sizes = files.map((f) => `${f.rel}:${fs.statSync(f.path, { throwIfNoEntry: false })?.size}`);
-    const signature = sizes.join("|");
+    const { files, signature } = await timed(onPhase, "list", () => {
+      const files = listLogFiles(this.#paths.events);
+      const sizes = files.map((f) => `${f.rel}:${fs.statSync(f.path, { throwIfNoEntry: false })?.size}`);
+      return { files, signature: sizes.join("|") };
+    });
     if (signature === this.#lastSizes && !everyDatabase) return emptyReport("incremental", started);
-    const attached = await this.#attachOrRebuild();
+    const attached = await timed(onPhase, "attach", () => this.#attachOrRebuild());
     if ("rebuilt" in attached) return attached.rebuilt;
     const unpublished =
       this.#mayHoldUnpublished && published
-        ? await unpublishedDatabases(this.#connection, published, (db) => this.#attachments.isPublished(db))
+        ? await timed(onPhase, "bookkeeping", () =>
+            unpublishedDatabases(this.#connection, published, (db) => this.#attachments.isPublished(db)),
+          )
         : [];
     const dirty = new Set(
       INDEX_DATABASES.filter(
@@ -234,14 +246,15 @@ export class Indexer {
     restored?: { events: number; duplicates: number },
   ): Promise<IngestReport> {
     // On failure, `#guarded` detaches everything unpublished.
+    const onPhase = this.#options.onPhase;
     const carried =
       mode === "incremental" && this.#mayHoldUnpublished
-        ? await unpublishedCounts(this.#connection, this.#consumed)
+        ? await timed(onPhase, "bookkeeping", () => unpublishedCounts(this.#connection, this.#consumed))
         : undefined;
     const { report, consumed } = await ingestRound(this.#round, files, mode, dirty, this.#consumed);
     if (restored) addCounts(report, restored);
     if (mode === "full") await checkRebuilt(this.#connection, report);
-    await markArchived(this.#connection, files, consumed);
+    await timed(onPhase, "bookkeeping", () => markArchived(this.#connection, files, consumed));
     await this.#attachments.detachAll(dirty);
     this.#consumed = consumed;
     this.#mayHoldUnpublished = false;

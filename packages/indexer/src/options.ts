@@ -1,5 +1,6 @@
 import type { EventCatalogue } from "@ledger/schema";
 import type { Projection } from "./projections/define.js";
+import type { RoundPhase } from "./trace.js";
 
 export interface IngestProgress {
   /** Log bytes read so far in this round. */
@@ -35,6 +36,11 @@ export interface IndexerOptions {
   indexDir?: string;
   /** Called with each SQL statement and its duration (ms): for `--verbose` and profiling. */
   trace?: (sql: string, ms: number) => void;
+  /**
+   * Called with each step of a round and its wall-clock time (ms): where a round's time goes.
+   * The daemon adds its wait between rounds. Commits then run as statements of their own.
+   */
+  onPhase?: (phase: RoundPhase, ms: number) => void;
   /** Called as a round reads the log. */
   onProgress?: (progress: IngestProgress) => void;
 }

@@ -1,4 +1,5 @@
 import { cliSuite } from "./suites/cli.js";
+import { daemonSuite } from "./suites/daemon.js";
 import { indexerSuite } from "./suites/indexer.js";
 import { jetstreamSuite } from "./suites/jetstream.js";
 import { legacySuite } from "./suites/legacy.js";
@@ -12,6 +13,7 @@ const suites: Record<string, (runs: number) => Promise<void>> = {
   validate: validateSuite,
   writer: writerSuite,
   indexer: indexerSuite,
+  daemon: daemonSuite,
   legacy: legacySuite,
   jetstream: jetstreamSuite,
   postgres: postgresSuite,

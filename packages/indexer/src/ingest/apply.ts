@@ -2,6 +2,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { ProjectionError } from "../errors.js";
 import type { IndexDatabase, Projection } from "../projections/define.js";
 import { firstLine, inTransaction, sqlIdent, sqlString } from "../sql.js";
+import { type RoundPhase, timed } from "../trace.js";
 
 /**
  * What the batch added that readers did not have yet. A generation that lags one round behind
@@ -142,14 +143,23 @@ export async function applyToDatabase(
   plan: ApplyPlan,
   /** One statement per call, so a tracer sees each one's time. @default false */
   stepwise = false,
+  /** Told the time of the statements and of the COMMIT apart. */
+  onPhase?: (phase: RoundPhase, ms: number) => void,
 ): Promise<ApplyCounts> {
   const list = steps(plan);
-  await connection.run(`USE ${sqlIdent(plan.database)}`);
+  const db = plan.database;
+  await connection.run(`USE ${sqlIdent(db)}`);
   if (stepwise) {
-    await replayOneByOne(connection, list);
+    await timed(onPhase, `apply ${db}`, () => replayOneByOne(connection, list));
   } else {
+    const script = `BEGIN TRANSACTION;\n${list.map((s) => s.sql).join(";\n")}`;
     try {
-      await connection.run(`BEGIN TRANSACTION;\n${list.map((s) => s.sql).join(";\n")};\nCOMMIT;\nUSE memory`);
+      if (onPhase) {
+        await timed(onPhase, `apply ${db}`, () => connection.run(script));
+        await timed(onPhase, `commit ${db}`, () => connection.run("COMMIT; USE memory"));
+      } else {
+        await connection.run(`${script};\nCOMMIT;\nUSE memory`);
+      }
     } catch {
       await connection.run("ROLLBACK").catch(() => {});
       await replayOneByOne(connection, list);

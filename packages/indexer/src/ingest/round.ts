@@ -10,6 +10,7 @@ import {
   projectionsIn,
 } from "../projections/define.js";
 import { type Checkpoints, readCheckpoints } from "../store/checkpoints.js";
+import { timed } from "../trace.js";
 import { type ApplyCounts, applyToDatabase } from "./apply.js";
 import { Batch, type BatchFile } from "./batch.js";
 import { type Handoff, handoffLines, handoffPairs, type QuietRanges, readLines } from "./handoff.js";
@@ -79,9 +80,15 @@ export async function ingestRound(
   published: ReadonlyMap<string, number>,
 ): Promise<{ report: IngestReport; consumed: Map<string, number> }> {
   const { connections, options } = context;
+  const { onPhase } = options;
   const connection = connections.runs;
-  const points = await readCheckpoints(connection);
-  const handoff = await lagging(context, points);
+  const { points, handoff } = await timed(onPhase, "checkpoints", async () => {
+    const points = await readCheckpoints(connection);
+    return { points, handoff: await lagging(context, points) };
+  });
+  // Wall time spent scanning the log, less the waits for the previous batch to be folded in.
+  let readMs = 0;
+  let readFrom = performance.now();
   const report = emptyReport(mode, performance.now());
   const { work, catchUp } = planRound(files, points.runs, handoff.lines);
   const bytesTotal = work.reduce((n, w) => n + (w.file.compressed ? w.size : w.size - w.from), 0);
@@ -102,7 +109,7 @@ export async function ingestRound(
     batch = new Batch(context.catalogue);
     const previous = pending;
     pending = previous.then(async () => {
-      await stageBatch(connection, full);
+      await timed(onPhase, "stage", () => stageBatch(connection, full));
       const writing = INDEX_DATABASES.filter(
         (db) => dirty.has(db) || projectionsOf(db).some((p) => p.eventTypes.some((t) => full.types.has(t))),
       );
@@ -120,6 +127,7 @@ export async function ingestRound(
               handoff: handoffTypes,
             },
             options.trace !== undefined,
+            onPhase,
           ),
         ),
       );
@@ -129,7 +137,10 @@ export async function ingestRound(
     });
     // A failure surfaces at the next await of `pending`; keep it from being unhandled meanwhile.
     pending.catch(() => {});
-    return previous;
+    readMs += performance.now() - readFrom;
+    return previous.finally(() => {
+      readFrom = performance.now();
+    });
   };
   const metaOf = (file: LogFile, size: number): Omit<BatchFile, "bytes"> => ({
     file: file.logicalRel,
@@ -188,6 +199,7 @@ export async function ingestRound(
     report.bytes += file.compressed ? size : end - from;
   }
   await send();
+  onPhase?.("read", readMs);
   await pending;
   for (const db of INDEX_DATABASES) {
     if (db === "runs" || dirty.has(db)) continue;

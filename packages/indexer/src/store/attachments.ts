@@ -11,6 +11,7 @@ import {
   projectionsIn,
 } from "../projections/define.js";
 import { firstLine, sqlIdent, sqlString } from "../sql.js";
+import { type RoundPhase, timed } from "../trace.js";
 import { Generations } from "./generations.js";
 import { INDEX_FORMAT, internalTables } from "./internal-tables.js";
 
@@ -50,6 +51,7 @@ export class Attachments {
     connections: Record<IndexDatabase, DuckDBConnection>,
     projections: readonly Projection[],
     catalogue: EventCatalogue,
+    private readonly onPhase?: (phase: RoundPhase, ms: number) => void,
   ) {
     this.#connections = connections;
     this.#projections = projections;
@@ -139,15 +141,17 @@ export class Attachments {
       const path = this.#attached.get(db)?.path;
       return path === undefined ? [] : [[db, path] as const];
     });
-    await Promise.all(
-      attached
-        .filter(([db]) => publish.has(db))
-        .map(([db]) => this.#connections[db].run(`CHECKPOINT ${sqlIdent(db)}`)),
+    await timed(this.onPhase, "checkpoint", () =>
+      Promise.all(
+        attached
+          .filter(([db]) => publish.has(db))
+          .map(([db]) => this.#connections[db].run(`CHECKPOINT ${sqlIdent(db)}`)),
+      ),
     );
     for (const [db, path] of attached) {
-      await this.#connection.run(`DETACH ${sqlIdent(db)}`);
+      await timed(this.onPhase, "detach", () => this.#connection.run(`DETACH ${sqlIdent(db)}`));
       this.#attached.delete(db);
-      if (publish.has(db)) this.#generations[db].publish(path);
+      if (publish.has(db)) await timed(this.onPhase, "publish", () => this.#generations[db].publish(path));
     }
   }
 
