@@ -252,6 +252,19 @@ describe("the web page, in a real headless Chromium", () => {
     // x, the metric and its best so far: 240 each.
     await expect.poll(() => points("#plot-history")).toEqual([240, 240, 240]);
     await expect.poll(() => points("#plot-param-metric")).toEqual([240, 240]);
+    // The dots are drawn, not only held: pixels of the metric's colour on each canvas.
+    const drawn = (selector: string) =>
+      page.locator(`${selector} canvas`).evaluate((node: unknown) => {
+        const canvas = node as { width: number; height: number; getContext(kind: "2d"): CanvasPixels };
+        const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+        let blue = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i] === 0x1d && data[i + 1] === 0x4e && data[i + 2] === 0xd8) blue++;
+        }
+        return blue;
+      });
+    await expect.poll(() => drawn("#plot-history")).toBeGreaterThan(240);
+    await expect.poll(() => drawn("#plot-param-metric")).toBeGreaterThan(10);
     await page.selectOption("#plot-metric", "pnl");
     await expect.poll(() => page.locator("#plot-history").getAttribute("data-points")).toBe("240");
     await expect.poll(() => page.locator(".u-title").first().textContent()).toBe("pnl over trials");
@@ -304,3 +317,8 @@ describe("the web page, in a real headless Chromium", () => {
     expect(other.url()).not.toContain("page-token");
   });
 });
+
+/** What of a canvas's 2D context the plot test reads. */
+interface CanvasPixels {
+  getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray };
+}
