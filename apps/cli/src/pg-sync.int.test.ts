@@ -162,6 +162,10 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
       "/runs?type=baseline&limit=2",
       "/runs?since_ms=0",
       "/runs/nope",
+      // Every order, both ways, a page past the first.
+      ...["created_at", "duration_ms", "trials", "best_sharpe", "status", "run_type", "run_id"].flatMap(
+        (key) => [`/runs?sort=${key}&order=asc&limit=5`, `/runs?sort=${key}&order=desc&limit=5&offset=5`],
+      ),
     ];
     const { runs } = JSON.parse((await get(index, "/runs")).body) as { runs: { run_id: string }[] };
     expect(runs).toHaveLength(12);

@@ -39,7 +39,13 @@ export {
   runRecords,
   runsChangedSince,
 } from "./read/run-changes.js";
-export { RUN_STATUSES, type RunFilter, runFilterSql } from "./read/run-filter.js";
+export {
+  RUN_SORT_KEYS,
+  RUN_STATUSES,
+  type RunFilter,
+  type RunSortKey,
+  runFilterSql,
+} from "./read/run-filter.js";
 export {
   type ArtifactEntry,
   listRuns,

@@ -1,4 +1,4 @@
-import type { RunDetail, RunFilter, RunListItem } from "@ledger/indexer";
+import type { RunDetail, RunFilter, RunListItem, RunSortKey } from "@ledger/indexer";
 import pg from "pg";
 import { clientConfig, describe, isTransient, redactUrl } from "./connect.js";
 import { PostgresConnectError, PostgresQueryError } from "./errors.js";
@@ -23,6 +23,16 @@ const SUMMARY_COLUMNS = `${LIST_COLUMNS}, data_fingerprint, config, git->>'commi
 const epochMs = (column: string) =>
   `(extract(epoch FROM ${column}) * 1000)::float8 AS ${column.replace("_at", "_ms")}`;
 
+/** The column of `ledger_runs` each order of a listing sorts by. */
+const SORT_COLUMNS: Record<RunSortKey, string> = {
+  created_at: "sort_at",
+  duration_ms: "duration_ms",
+  trials: "trial_count",
+  best_sharpe: "best_metric",
+  status: "status",
+  run_type: "run_type",
+  run_id: "run_id",
+};
 /**
  * The mirrored runs, read as the index's read model reads them: the same filters, order and JSON
  * shapes (`RunListItem`, `RunDetail`), so an API server answers the same from either.
@@ -70,7 +80,10 @@ export class PostgresRuns {
     }
   }
 
-  /** The runs matching `filter`, newest first, with their trial counts. */
+  /**
+   * The runs matching `filter`, in its order (newest first unless told otherwise), with their
+   * trial counts.
+   */
   async listRuns(filter: RunFilter = {}): Promise<RunListItem[]> {
     const where: string[] = [];
     const params: unknown[] = [];
@@ -91,7 +104,8 @@ export class PostgresRuns {
     const rows = await this.#query(
       `SELECT ${LIST_COLUMNS}, trial_count AS trials FROM ledger_runs
        ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-       ORDER BY sort_at DESC NULLS LAST, run_id LIMIT ${bind(filter.limit ?? 100)}`,
+       ORDER BY ${SORT_COLUMNS[filter.sort ?? "created_at"]} ${filter.descending === false ? "ASC" : "DESC"} NULLS LAST, run_id
+       LIMIT ${bind(filter.limit ?? 100)} OFFSET ${bind(filter.offset ?? 0)}`,
       params,
     );
     return rows as unknown as RunListItem[];

@@ -50,6 +50,61 @@ describe("the API the page reads", () => {
     expect((await fetch(`${open}/page/nothing.js`)).status).toBe(404);
   });
 
+  it("orders every run by any column of the list, paging by offset, as a sort of the whole listing would", async () => {
+    const root = tempRoot();
+    // Trial counts, best sharpe and durations that differ between runs, and runs without trials.
+    for (const [i, trials] of [0, 1, 3, 6].entries())
+      writeLog(
+        root,
+        backtestEvents({
+          runs: 4,
+          trialsPerRun: trials,
+          prefix: `p${i}`,
+          startMs: Date.UTC(2026, 0, 5, 8 + i),
+        }),
+        "2026-01-05",
+        i + 1,
+      );
+    await index(root);
+    const base = await start(root);
+    type Listed = Record<string, string | number | null> & { run_id: string };
+    const all = (await get(`${base}/runs?limit=100&fields=best`)).body.runs as Listed[];
+    expect(all).toHaveLength(16);
+    for (const key of [
+      "created_at",
+      "duration_ms",
+      "trials",
+      "best_sharpe",
+      "status",
+      "run_type",
+      "run_id",
+    ]) {
+      for (const order of ["asc", "desc"]) {
+        // Nulls last either way, ties by run id.
+        const expected = [...all]
+          .sort((a, b) => {
+            const [x, y] = [a[key], b[key]];
+            if (x !== y) {
+              if (x === null || x === undefined) return 1;
+              if (y === null || y === undefined) return -1;
+              return (x < y ? -1 : 1) * (order === "asc" ? 1 : -1);
+            }
+            return a.run_id < b.run_id ? -1 : 1;
+          })
+          .map((r) => r.run_id);
+        const pages: string[] = [];
+        for (let offset = 0; offset < 16; offset += 5) {
+          const page = await get(`${base}/runs?sort=${key}&order=${order}&limit=5&offset=${offset}`);
+          pages.push(...(page.body.runs as Listed[]).map((r) => r.run_id));
+        }
+        expect([key, order, pages]).toEqual([key, order, expected]);
+      }
+    }
+    expect((await get(`${base}/runs?sort=sharpe`)).body.error).toMatch(/^sort must be one of created_at, /);
+    expect((await get(`${base}/runs?order=up`)).body).toEqual({ error: 'order must be "asc" or "desc"' });
+    expect((await get(`${base}/runs?offset=-1`)).status).toBe(400);
+  });
+
   it("lists runs with their best trials, pages back by creation time, and gives the index's cursor", async () => {
     const root = tempRoot();
     writeLog(root, backtestEvents({ runs: 5, trialsPerRun: 4, startMs: Date.UTC(2026, 0, 5, 8) }));

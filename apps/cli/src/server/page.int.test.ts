@@ -276,6 +276,32 @@ describe("the web page, in a real headless Chromium", () => {
     await screenshot(page, "run");
   });
 
+  it("sorts by a column across every run, not only the newest loaded, and pages on in that order", async () => {
+    const root = tempRoot();
+    // The one run with trials is the oldest: past the first 500 the list loads by time.
+    writeLog(
+      root,
+      backtestEvents({ runs: 1, trialsPerRun: 5, prefix: "old", startMs: Date.UTC(2026, 10, 29) }),
+    );
+    writeLog(
+      root,
+      backtestEvents({ runs: 520, trialsPerRun: 0, startMs: Date.UTC(2026, 10, 30) }),
+      "2026-11-30",
+    );
+    await index(root);
+    const base = await serve(root);
+    const page = await newPage();
+    await page.goto(base);
+    await page.locator(".count", { hasText: "500 runs loaded" }).waitFor();
+    await page.getByRole("button", { name: "trials" }).click();
+    await expect
+      .poll(() => page.locator("#view tbody tr").first().getAttribute("data-id"))
+      .toBe("old-000000");
+    await page.locator("#load-more", { hasText: "Load more runs" }).click();
+    await page.locator(".count", { hasText: "521 runs" }).waitFor();
+    await expect.poll(() => page.locator("#load-more").isHidden()).toBe(true);
+  });
+
   it("compares the runs ticked in the list", async () => {
     const root = tempRoot();
     writeLog(root, backtestEvents({ runs: 3, trialsPerRun: 30, startMs: Date.UTC(2026, 10, 30, 10) }));

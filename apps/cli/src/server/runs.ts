@@ -1,8 +1,9 @@
-import { RUN_STATUSES, type RunListItem } from "@ledger/indexer";
+import { RUN_SORT_KEYS, RUN_STATUSES, type RunListItem, type RunSortKey } from "@ledger/indexer";
 import { LedgerError } from "@ledger/schema";
 import type { RunSource } from "./run-source.js";
 
 const STATUSES = new Set<string>(RUN_STATUSES);
+const SORT_KEYS = new Set<string>(RUN_SORT_KEYS);
 
 function badRequest(message: string): LedgerError {
   return new LedgerError("LEDGER_BAD_REQUEST", message);
@@ -27,9 +28,11 @@ const epochMs = (name: string, value: string | null): number | undefined => {
 };
 
 /**
- * `GET /runs?status=&type=&since_ms=&until_ms=&limit=&fields=best`: the query string checked,
- * then the source's listing, newest first. `until_ms` (created before) pages back through a
- * long listing; `fields=best` adds each run's best trial where `best` can tell it.
+ * `GET /runs?status=&type=&since_ms=&until_ms=&sort=&order=&offset=&limit=&fields=best`: the
+ * query string checked, then the source's listing, newest first unless `sort` (a column, or
+ * `best_sharpe`) and `order` (`asc` or `desc`, the default) say otherwise. `until_ms` (created
+ * before) pages back through a listing by time, `offset` through any order; `fields=best` adds
+ * each run's best trial where `best` can tell it.
  */
 export async function runList(
   source: RunSource,
@@ -42,6 +45,14 @@ export async function runList(
   const until = epochMs("until_ms", params.get("until_ms"));
   const limit = params.get("limit") ?? "100";
   if (!/^\d{1,5}$/.test(limit) || Number(limit) < 1) throw badRequest("limit must be 1 to 99999");
+  const sort = params.get("sort");
+  if (sort !== null && !SORT_KEYS.has(sort))
+    throw badRequest(`sort must be one of ${RUN_SORT_KEYS.join(", ")}, got "${sort.slice(0, 40)}"`);
+  const order = params.get("order");
+  if (order !== null && order !== "asc" && order !== "desc")
+    throw badRequest('order must be "asc" or "desc"');
+  const offset = params.get("offset") ?? "0";
+  if (!/^\d{1,9}$/.test(offset)) throw badRequest("offset must be a whole number");
   const fields = params.get("fields");
   if (fields !== null && fields !== "best") throw badRequest('fields may only be "best"');
   const type = params.get("type");
@@ -50,6 +61,9 @@ export async function runList(
     ...(type !== null ? { type } : {}),
     ...(since !== undefined ? { createdFrom: since } : {}),
     ...(until !== undefined ? { createdTo: until } : {}),
+    ...(sort !== null ? { sort: sort as RunSortKey } : {}),
+    ...(order !== null ? { descending: order === "desc" } : {}),
+    ...(offset !== "0" ? { offset: Number(offset) } : {}),
     limit: Number(limit),
   });
   if (fields !== "best") return runs;

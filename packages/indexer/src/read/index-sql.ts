@@ -21,6 +21,9 @@ export function indexSql(db = "") {
              FROM ${db}trial_results WHERE run_id = $run_id ORDER BY recorded_ms, trial_id`,
     /** How many phases the run whose id is the SQL expression `runId` has. */
     phaseCount: (runId: string) => `(SELECT count(*) FROM ${db}phase_timings x WHERE x.run_id = ${runId})`,
+    /** The highest `sharpe` metric among the trials of the run whose id is the SQL expression `runId`. */
+    bestSharpe: (runId: string) =>
+      `(SELECT max(x.metrics['sharpe']) FROM ${db}trial_results x WHERE x.run_id = ${runId})`,
     /** How many trials the run whose id is the SQL expression `runId` has. */
     trialCount: (runId: string) => `(SELECT count(*) FROM ${db}trial_results x WHERE x.run_id = ${runId})`,
   };

@@ -11,7 +11,25 @@ export interface RunFilter {
   createdTo?: number;
   /** @default 100 */
   limit?: number;
+  /** What the runs are ordered by; ties by run id. @default "created_at" */
+  sort?: RunSortKey;
+  /** Highest (newest, longest, most) first. @default true */
+  descending?: boolean;
+  /** Runs skipped before the first one listed: paging through an order other than time. @default 0 */
+  offset?: number;
 }
+
+/** What a listing of runs can be ordered by: a column of the listing, or the best trial's sharpe. */
+export const RUN_SORT_KEYS = [
+  "created_at",
+  "duration_ms",
+  "trials",
+  "best_sharpe",
+  "status",
+  "run_type",
+  "run_id",
+] as const;
+export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
 
 /** The statuses a run can have: from `run.completed`, else from how far its events got. */
 export const RUN_STATUSES = ["created", "running", "succeeded", "failed", "cancelled", "unknown"] as const;

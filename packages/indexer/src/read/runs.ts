@@ -1,6 +1,6 @@
 import type { IndexReader } from "../reader.js";
 import { indexSql } from "./index-sql.js";
-import { type RunFilter, runFilterSql } from "./run-filter.js";
+import { type RunFilter, type RunSortKey, runFilterSql } from "./run-filter.js";
 
 /** A run in a listing. Times are ISO 8601 in UTC, or null while the run has not reached them. */
 export interface RunListItem {
@@ -75,15 +75,35 @@ const LIST_COLUMNS = `run_id, run_type, status, ${TIMES}, duration_ms, exit_code
 const SUMMARY_COLUMNS = `${LIST_COLUMNS}, data_fingerprint, config, git_commit, git_branch, git_dirty,
                          workspace_id, configuration_id, summary, artifact_paths`;
 
-/** The runs matching `filter`, newest first, with their trial counts. */
+/** The SQL of each order over the index's runs (`r`), given the SQL of the trials count. */
+function orderExpression(key: RunSortKey, sql: ReturnType<typeof indexSql>): string {
+  switch (key) {
+    case "created_at":
+      return "sort_ms";
+    case "trials":
+      return sql.trialCount("r.run_id");
+    case "best_sharpe":
+      return sql.bestSharpe("r.run_id");
+    default:
+      return key;
+  }
+}
+
+/**
+ * The runs matching `filter`, in its order (newest first unless told otherwise), with their
+ * trial counts.
+ */
 export async function listRuns(reader: IndexReader, filter: RunFilter = {}): Promise<RunListItem[]> {
   const sql = indexSql();
   const { where, params } = runFilterSql(filter);
+  const direction = filter.descending === false ? "ASC" : "DESC";
+  const order = `sort_key ${direction} NULLS LAST, run_id`;
   const rows = await reader.rows(
     `SELECT ${LIST_COLUMNS}, ${sql.trialCount("r.run_id")} AS trials
-     FROM (SELECT * FROM (${sql.runs}) ${where} ORDER BY sort_ms DESC NULLS LAST, run_id LIMIT $limit) r
-     ORDER BY sort_ms DESC NULLS LAST, run_id`,
-    params,
+     FROM (SELECT *, ${orderExpression(filter.sort ?? "created_at", sql)} AS sort_key
+           FROM (${sql.runs}) r ${where} ORDER BY ${order} LIMIT $limit OFFSET $offset) r
+     ORDER BY ${order}`,
+    { ...params, offset: filter.offset ?? 0 },
   );
   return rows as unknown as RunListItem[];
 }

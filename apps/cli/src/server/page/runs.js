@@ -1,5 +1,6 @@
-// The runs list: filters (status, type, time) sent to the server, sorting and paging here, and
-// rows that appear and change as the index takes in new events.
+// The runs list: filters (status, type, time) and the order sent to the server, so a sort
+// covers every run and not only those loaded; rows appear and change as the index takes in new
+// events.
 import { api } from "./api.js";
 import { changesFrom, onRunChanges } from "./changes.js";
 import { duration, el, number, statusBadge, time } from "./format.js";
@@ -16,6 +17,16 @@ const SINCE = {
 const SINCE_MS = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
 /** Runs fetched at a time; older ones on request. */
 const BATCH = 500;
+/** Columns the server can order every run by; others sort the loaded runs only. */
+const SERVER_SORTS = new Set([
+  "created_at",
+  "duration_ms",
+  "trials",
+  "best_sharpe",
+  "status",
+  "run_type",
+  "run_id",
+]);
 
 const selected = new Set();
 
@@ -26,6 +37,8 @@ export async function showRuns(view, params, signal) {
     since: params.get("since") ?? "",
   };
   const runs = new Map();
+  /** The order the server lists in; created_at, newest first, until a header says otherwise. */
+  let order = { key: "created_at", descending: true };
   let exhausted = false;
   /** The listing's `cursor`, and whether a listing is on its way. */
   let listed;
@@ -86,6 +99,11 @@ export async function showRuns(view, params, signal) {
     label: "runs",
     rowId: (run) => run.run_id,
     onOpen: open,
+    onSort: (sort) => {
+      if (!SERVER_SORTS.has(sort.key)) return;
+      order = sort;
+      load(false).catch(report);
+    },
     columns: [
       { key: "pick", label: "✓", value: (r) => (selected.has(r.run_id) ? 1 : 0), render: checkbox },
       {
@@ -169,6 +187,8 @@ export async function showRuns(view, params, signal) {
       table.update([...runs.values()]);
       count.textContent = `${runs.size.toLocaleString("en-US")} runs${exhausted ? "" : " loaded"}`;
       more.hidden = exhausted;
+      more.textContent =
+        order.key === "created_at" && order.descending ? "Load older runs" : "Load more runs";
       const seen = new Set([...runs.values()].map((r) => r.run_type).filter(Boolean));
       types.replaceChildren(...[...seen].sort().map((t) => el("option", { value: t })));
     });
@@ -178,26 +198,40 @@ export async function showRuns(view, params, signal) {
    * A batch of runs: first as listed, drawn at once, then again with their best trials (which
    * cost the server several times the listing) to fill that column in.
    */
+  let generation = 0;
+  /** Runs the server has listed in this order so far: where the next page starts. */
+  let served = 0;
   async function load(older, recheck = true) {
+    // A new listing (another order or filter) makes the answers to earlier ones stale.
+    const mine = older ? generation : ++generation;
     loading = true;
     const query = new URLSearchParams({ limit: String(BATCH) });
     if (filter.status) query.set("status", filter.status);
     if (filter.type) query.set("type", filter.type);
     if (SINCE_MS[filter.since]) query.set("since_ms", String(Date.now() - SINCE_MS[filter.since]));
+    const byTime = order.key === "created_at" && order.descending;
+    if (!byTime) {
+      query.set("sort", order.key);
+      query.set("order", order.descending ? "desc" : "asc");
+      if (older) query.set("offset", String(served));
+    }
     const oldest = older
       ? Math.min(
           ...[...runs.values()].map((r) => Date.parse(r.created_at ?? "")).filter((t) => !Number.isNaN(t)),
         )
       : Infinity;
     // Created at or before the oldest shown: runs sharing its millisecond come again, and are merged.
-    if (older && Number.isFinite(oldest)) query.set("until_ms", String(oldest + 1));
+    if (byTime && older && Number.isFinite(oldest)) query.set("until_ms", String(oldest + 1));
     const { runs: batch, cursor } = await api(`/runs?${query}`, signal).finally(() => {
       loading = false;
     });
+    if (mine !== generation) return;
     if (!older) {
       runs.clear();
       listed = cursor;
+      served = 0;
     }
+    served += batch.length;
     const before = runs.size;
     for (const run of batch) runs.set(run.run_id, run);
     exhausted = batch.length < BATCH || (older && runs.size === before);
@@ -208,6 +242,7 @@ export async function showRuns(view, params, signal) {
       return load(false, false);
     query.set("fields", "best");
     const { runs: bests } = await api(`/runs?${query}`, signal);
+    if (mine !== generation) return;
     for (const { run_id, best_trial, best_sharpe } of bests) {
       const run = runs.get(run_id);
       if (run) runs.set(run_id, { ...run, best_trial, best_sharpe });

@@ -11,6 +11,7 @@ import { el } from "./format.js";
  * @param {(row) => void} [options.onOpen] Enter or a click on a row
  * @param {number} [options.pageSize] rows per page, default 100
  * @param {{key: string, descending: boolean}} [options.sort] initial sort
+ * @param {(sort: {key: string, descending: boolean}) => void} [options.onSort] after a header sorts the rows
  */
 export function createTable(options) {
   const pageSize = options.pageSize ?? 100;
@@ -119,6 +120,7 @@ export function createTable(options) {
     resort();
     renderHead();
     renderBody();
+    options.onSort?.(sort);
   }
 
   function focusRow(index) {
