@@ -36,7 +36,9 @@ export {
   type IndexOffsets,
   type RunRecord,
   type RunRecords,
+  type RunRecordsSql,
   runRecords,
+  runRecordsSql,
   runsChangedSince,
 } from "./read/run-changes.js";
 export {

@@ -5,7 +5,7 @@ import { coreProjections } from "@ledger/indexer";
  * Bump when a mirrored column is derived differently from the index's rows (`write-rows.ts`), or
  * a table's meaning changes without a migration that rewrites it.
  */
-const ROWS_VERSION = 1;
+const ROWS_VERSION = 2;
 
 /**
  * What the mirrored rows are derived by: this package's mapping of the index's rows, and the SQL

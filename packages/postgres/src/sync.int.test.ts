@@ -200,6 +200,41 @@ describeWithPostgres("pg-sync", ({ database }) => {
     expect(await syncOnce(root, url)).toMatchObject({ changed: 1, runs: 1, escaped: 0 });
   });
 
+  it("carries tabs, line breaks, backslashes and escapes as they are, beside a run that needs escaping", async () => {
+    const root = tempRoot();
+    const events = backtests(4);
+    const of = (run: string, type: string) => events.filter((e) => e.run_id === run && e.event_type === type);
+    const created = of("run-000000", "run.created")[0]!;
+    created.data_fingerprint = "a\tb\nc\rd\\e\\N";
+    created.config = { "k\t": "line1\nline2", "back\\slash": "\\", é: "😀 \u00e9", n: null };
+    // Not an escape: JSON text with a `\u` in it is written as the runs needing escaping are.
+    of("run-000001", "run.created")[0]!.config = { text: "\\u0041 stays" };
+    of("run-000000", "run.completed")[0]!.summary = { path: "C:\\runs\\\\x", quote: '"q"' };
+    for (const phase of [...of("run-000000", "phase.started"), ...of("run-000000", "phase.completed")]) {
+      if (phase.phase === "execute") phase.phase = "exec\tute\\";
+    }
+    for (const artifact of of("run-000003", "artifact.created")) artifact.path = `dir\\${artifact.path}\n.`;
+    of("run-000002", "run.created")[0]!.config = { held: "a\u0000b" };
+    writeLog(root, events);
+    await index(root);
+    const url = await database();
+    expect(await syncOnce(root, url)).toMatchObject({ changed: 4, runs: 4, escaped: 1 });
+    const reader = openIndexReader({ root });
+    const runs = openPostgresRuns({ url });
+    try {
+      for (const run of ["run-000000", "run-000001", "run-000003"]) {
+        const detail = await runDetail(reader, run);
+        expect(await runs.runDetail(run)).toEqual(detail);
+      }
+      expect((await runs.runDetail("run-000000"))?.phases.map((p) => p.phase)).toContain("exec\tute\\");
+      expect((await runs.runDetail("run-000002"))?.run.config).toEqual({ held: "a\\u0000b" });
+    } finally {
+      reader.close();
+      await runs.close();
+    }
+    expect(await syncOnce(root, url)).toMatchObject({ advanced: false, runs: 0 });
+  });
+
   it("refuses a URL that is not PostgreSQL's, and a server that does not answer, with typed errors", async () => {
     const root = tempRoot();
     await expect(openPgSync({ root, url: "mysql://localhost/x" })).rejects.toBeInstanceOf(PostgresUrlError);

@@ -11,6 +11,7 @@ import { ledgerPaths } from "@ledger/schema";
 import type pg from "pg";
 import { readCheckpoint, sameOffsets, writeCheckpoint } from "./checkpoint.js";
 import { checkUrl, connectClient, describe, isTransient } from "./connect.js";
+import { readCopyBatch, STAGING, writeCopyBatch } from "./copy-rows.js";
 import { PostgresOptionError, PostgresSyncError } from "./errors.js";
 import { lagBehindLog, type PgSyncLag } from "./lag.js";
 import { SYNC_LOCK } from "./locks.js";
@@ -25,7 +26,7 @@ export interface PgSyncOptions {
   root: string;
   /** Where the published index is. @default `{root}/index` */
   indexDir?: string;
-  /** Runs read from the index and written per statement. @default 5000 */
+  /** Runs read from the index and copied into PostgreSQL at a time. @default 20000 */
   batchRuns?: number;
 }
 
@@ -59,7 +60,7 @@ export class PgSync {
 
   private constructor(options: PgSyncOptions) {
     this.#options = options;
-    this.#batch = options.batchRuns ?? 5000;
+    this.#batch = options.batchRuns ?? 20_000;
     this.#reader = openIndexReader({
       root: options.root,
       ...(options.indexDir ? { indexDir: options.indexDir } : {}),
@@ -124,21 +125,26 @@ export class PgSync {
       }
       const ids = await runsChangedSince(this.#reader, stored, current);
       report.changed = ids.length;
+      await client.query(STAGING);
       // The next batch is read from DuckDB while PostgreSQL writes this one.
       const read = (from: number) => {
-        const records = runRecords(this.#reader, ids.slice(from, from + this.#batch));
-        records.catch(() => {}); // awaited below; a write failing first must not leave it unhandled
-        return records;
+        const batch = readCopyBatch(this.#reader, ids.slice(from, from + this.#batch));
+        batch.catch(() => {}); // awaited below; a write failing first must not leave it unhandled
+        return batch;
       };
-      let next = read(0);
-      for (let i = 0; i < ids.length; i += this.#batch) {
-        const records = await next;
-        if (i + this.#batch < ids.length) next = read(i + this.#batch);
-        const counts = await writeRuns(client, records);
+      const add = (counts: WriteCounts) => {
         report.runs += counts.runs;
         report.phases += counts.phases;
         report.artifacts += counts.artifacts;
         report.escaped += counts.escaped;
+      };
+      let next = read(0);
+      for (let i = 0; i < ids.length; i += this.#batch) {
+        const batch = await next;
+        if (i + this.#batch < ids.length) next = read(i + this.#batch);
+        // The few runs holding a value PostgreSQL refuses as it is are escaped value by value.
+        if (batch.held.length > 0) add(await writeRuns(client, await runRecords(this.#reader, batch.held)));
+        add(await writeCopyBatch(client, batch));
       }
       await writeCheckpoint(client, stored, current);
       await client.query(

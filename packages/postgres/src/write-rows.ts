@@ -97,14 +97,17 @@ const runNames = RUN_COLUMNS.map((c) => c.name);
 const updated = runNames.filter((name) => name !== "run_id");
 
 /**
- * A row equal to the stored one is not rewritten, so a sync with nothing new writes nothing and
- * the count is of rows that changed.
+ * Upserts the rows `select` gives, with the columns of `RUN_COLUMNS` in their order. A row equal
+ * to the stored one is not rewritten, so a sync with nothing new writes nothing and the count is
+ * of rows that changed.
  */
-const UPSERT_RUNS = `
-  INSERT INTO ledger_runs (${runNames.join(", ")}) ${unnest(RUN_COLUMNS)}
+export const upsertRuns = (select: string) => `
+  INSERT INTO ledger_runs (${runNames.join(", ")}) ${select}
   ON CONFLICT (run_id) DO UPDATE SET ${updated.map((n) => `${n} = excluded.${n}`).join(", ")}
   WHERE (${updated.map((n) => `ledger_runs.${n}`).join(", ")})
     IS DISTINCT FROM (${updated.map((n) => `excluded.${n}`).join(", ")})`;
+
+const UPSERT_RUNS = upsertRuns(unnest(RUN_COLUMNS));
 
 const PHASES = `
   INSERT INTO ledger_phases (run_id, phase, phase_order, started_at, completed_at, duration_ms)

@@ -65,37 +65,49 @@ export async function runsChangedSince(
     );
   }
   if (parts.length === 0) return [];
-  const rows = await reader.rows(
-    `SELECT DISTINCT run_id FROM (${parts.join(" UNION ALL ")}) ORDER BY run_id`,
+  // One JSON text rather than a row per run: a first sync lists every run.
+  const [row] = await reader.query(
+    `SELECT coalesce(to_json(list(run_id ORDER BY run_id)), '[]')::VARCHAR AS ids
+     FROM (SELECT DISTINCT run_id FROM (${parts.join(" UNION ALL ")}))`,
     params,
   );
-  return rows.map((r) => String(r.run_id));
+  return JSON.parse(String(row?.ids ?? "[]")) as string[];
 }
 
-/** The rows of `runIds` (those the index knows; unknown ids are left out), phases and artifacts. */
-export async function runRecords(reader: IndexReader, runIds: readonly string[]): Promise<RunRecords> {
-  if (runIds.length === 0) return { runs: [], phases: [], artifacts: [] };
+/**
+ * The SQL `runRecords` reads, for a copy of the index that encodes the rows itself (PostgreSQL's
+ * `COPY` text, say) rather than taking them as objects. `withIds` opens a `WITH` clause defining
+ * `ids(run_id)` from `$ids`, a JSON list of run ids; `runs`, `phases` and `artifacts` are queries
+ * over it, each with the columns of `RunRecords`' rows, except that `runs` has the times as epoch
+ * ms (`created_ms`, `started_ms`, `completed_ms`) in place of `created_at`, `started_at` and
+ * `completed_at`. Unordered; unknown ids are left out.
+ */
+export interface RunRecordsSql {
+  withIds: string;
+  runs: string;
+  phases: string;
+  artifacts: string;
+}
+
+/** `RunRecordsSql` for the index `reader` reads (whether it has a catalog decides the pointers). */
+export function runRecordsSql(reader: IndexReader): RunRecordsSql {
   const ids = "(SELECT run_id FROM ids)";
-  const params = { ids: JSON.stringify(runIds) };
   const catalog = reader.has("catalog");
-  const withIds = `WITH ids AS MATERIALIZED (SELECT unnest(from_json($ids, '["VARCHAR"]')) AS run_id)`;
   const pointers = catalog
     ? `LEFT JOIN (SELECT run_id, events_file, events_offset FROM catalog.run_pointers WHERE run_id IN ${ids}) p
          USING (run_id)`
     : "";
-  // The runs are picked first, so the joins below see only them. Ties on sharpe go to the
-  // earliest trial, as `runDetail`'s arg_max over the recorded order does.
-  const runs = await jsonRows(
-    reader,
-    `${withIds}, r AS MATERIALIZED (SELECT * FROM (${indexSql().runs}) WHERE run_id IN ${ids})
-     SELECT r.run_id, r.run_type, r.status, ${iso("r.created_ms")} AS created_at,
-            ${iso("r.started_ms")} AS started_at, ${iso("r.completed_ms")} AS completed_at, r.duration_ms,
+  return {
+    withIds: `WITH ids AS MATERIALIZED (SELECT unnest(from_json($ids, '["VARCHAR"]')) AS run_id)`,
+    // The runs are picked first, so the joins below see only them. Ties on sharpe go to the
+    // earliest trial, as `runDetail`'s arg_max over the recorded order does.
+    runs: `SELECT r.run_id, r.run_type, r.status, r.created_ms, r.started_ms, r.completed_ms, r.duration_ms,
             r.exit_code, r.data_fingerprint, r.config, r.git_commit, r.git_branch, r.git_dirty, r.workspace_id,
             r.configuration_id, r.summary, r.artifact_paths,
             coalesce(t.trials, 0) AS trials, b.trial_id AS best_trial, b.sharpe AS best_sharpe,
             CASE WHEN r.status = 'failed' THEN f.phase END AS failed_phase,
             ${catalog ? "p.events_file, p.events_offset" : "NULL::VARCHAR AS events_file, NULL::BIGINT AS events_offset"}
-     FROM r
+     FROM (SELECT * FROM (${indexSql().runs}) WHERE run_id IN ${ids}) r
      LEFT JOIN (SELECT run_id, count(*) AS trials FROM trial_results WHERE run_id IN ${ids} GROUP BY run_id) t
        USING (run_id)
      LEFT JOIN (SELECT run_id, trial_id, metrics['sharpe'] AS sharpe FROM trial_results
@@ -106,21 +118,36 @@ export async function runRecords(reader: IndexReader, runIds: readonly string[])
                 QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY phase_order DESC NULLS LAST, phase DESC) = 1) f
        USING (run_id)
      ${pointers}`,
+    phases: `SELECT run_id, phase, phase_order, started_ms, completed_ms, duration_ms
+     FROM phase_timings WHERE run_id IN ${ids}`,
+    artifacts: catalog
+      ? `SELECT run_id, artifact_id, kind, path, format, bytes, sha256
+         FROM catalog.artifacts_catalog WHERE run_id IN ${ids}`
+      : `SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS artifact_id, NULL::VARCHAR AS kind, NULL::VARCHAR AS path,
+           NULL::VARCHAR AS format, NULL::BIGINT AS bytes, NULL::VARCHAR AS sha256 WHERE false`,
+  };
+}
+
+/** The rows of `runIds` (those the index knows; unknown ids are left out), phases and artifacts. */
+export async function runRecords(reader: IndexReader, runIds: readonly string[]): Promise<RunRecords> {
+  if (runIds.length === 0) return { runs: [], phases: [], artifacts: [] };
+  const params = { ids: JSON.stringify(runIds) };
+  const sql = runRecordsSql(reader);
+  const runs = await jsonRows(
+    reader,
+    `${sql.withIds} SELECT run_id, run_type, status, ${iso("created_ms")} AS created_at, ${iso("started_ms")} AS started_at,
+       ${iso("completed_ms")} AS completed_at, duration_ms, exit_code, data_fingerprint, config, git_commit, git_branch,
+       git_dirty, workspace_id, configuration_id, summary, artifact_paths, trials, best_trial, best_sharpe,
+       failed_phase, events_file, events_offset
+     FROM (${sql.runs})`,
     "run_id",
     params,
   );
-  const phases = await jsonRows(
-    reader,
-    `${withIds} SELECT run_id, phase, phase_order, started_ms, completed_ms, duration_ms
-     FROM phase_timings WHERE run_id IN ${ids}`,
-    "run_id, phase_order, phase",
-    params,
-  );
-  const artifacts = catalog
+  const phases = await jsonRows(reader, `${sql.withIds} ${sql.phases}`, "run_id, phase_order, phase", params);
+  const artifacts = reader.has("catalog")
     ? await jsonRows(
         reader,
-        `${withIds} SELECT run_id, artifact_id, kind, path, format, bytes, sha256
-         FROM catalog.artifacts_catalog WHERE run_id IN ${ids}`,
+        `${sql.withIds} ${sql.artifacts}`,
         "run_id, path, artifact_id, kind, format, bytes, sha256",
         params,
       )
