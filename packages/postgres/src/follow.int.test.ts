@@ -60,4 +60,51 @@ describeWithPostgres("pg-sync --follow", ({ server, database }) => {
     await sync.sync().finally(() => sync.close());
     expect(await mirrorRows(url)).toEqual(await mirrorRows(fresh));
   });
+
+  it("wakes on each publication of the index, without waiting for the poll", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ledger-pg-follow-"));
+    roots.push(root);
+    const url = await database();
+    const indexer = await openIndexer({ root });
+    const controller = new AbortController();
+    const synced: number[] = [];
+    let following: Promise<unknown> | undefined;
+    try {
+      writeLog(
+        root,
+        backtestEvents({ runs: 1, trialsPerRun: 3, prefix: "first", startMs: Date.UTC(2026, 0, 5) }),
+      );
+      await indexer.update();
+      // Neither the poll nor the interval comes round within the test: only the directory's
+      // changes can wake it.
+      following = followPgSync({
+        url,
+        root,
+        pollMs: 600_000,
+        intervalSeconds: 600,
+        signal: controller.signal,
+        onSync: (report) => report && synced.push(report.runs),
+      });
+      const waitFor = async (count: number) => {
+        for (const deadline = Date.now() + 20_000; synced.length < count; ) {
+          if (Date.now() > deadline) throw new Error(`${synced.length} syncs, not ${count}, within 20 s`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      await waitFor(1);
+      for (let i = 0; i < 3; i++) {
+        writeLog(
+          root,
+          backtestEvents({ runs: 2, trialsPerRun: 3, prefix: `r${i}`, startMs: Date.UTC(2026, 0, 6, i) }),
+        );
+        await indexer.update();
+        await waitFor(2 + i);
+      }
+      expect((await mirrorRows(url)).runs).toHaveLength(7);
+    } finally {
+      controller.abort();
+      await following;
+      await indexer.close();
+    }
+  });
 });

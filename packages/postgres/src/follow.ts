@@ -21,7 +21,10 @@ export interface RetryOptions {
 export interface FollowOptions extends PgSyncOptions, RetryOptions {
   /** Seconds between syncs when no publication of the index wakes it sooner. @default 30 */
   intervalSeconds?: number;
-  /** How often the published index's inode and mtime are looked at. @default 200 */
+  /**
+   * How often the published index's inode and mtime are looked at, besides waking on the index
+   * directory's changes where the file system reports them. @default 200
+   */
   pollMs?: number;
   /** Called after each sync that wrote something, and with each failure (which is retried). */
   onSync?: (report: SyncReport | undefined, error?: unknown) => void;
@@ -116,7 +119,14 @@ function stamp(indexDir: string): string {
     .join("/");
 }
 
-/** Resolves when the published index differs from `seen`, after `intervalMs`, or on abort. */
+/** The published files whose rename into the index directory is a publication. */
+const PUBLISHED = new Set(["runs.duckdb", "catalog.duckdb"]);
+
+/**
+ * Resolves when the published index differs from `seen`, after `intervalMs`, or on abort. The
+ * index directory is watched, so a publication wakes it at once; the poll every `pollMs` stays,
+ * for a directory not made yet and file systems whose changes are not reported.
+ */
 async function waitForPublication(
   indexDir: string,
   seen: string,
@@ -125,8 +135,27 @@ async function waitForPublication(
   signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + intervalMs;
-  while (!signal?.aborted && Date.now() < deadline && stamp(indexDir) === seen) {
-    await sleep(Math.min(pollMs, deadline - Date.now()), signal);
+  let wake = () => {};
+  let watcher: fs.FSWatcher | undefined;
+  try {
+    watcher = fs.watch(indexDir, { persistent: false }, (_event, file) => {
+      if (file === null || PUBLISHED.has(String(file))) wake();
+    });
+    watcher.on("error", () => watcher?.close());
+  } catch {
+    // No index directory yet, or no watching on this file system: the poll alone.
+  }
+  try {
+    while (!signal?.aborted && Date.now() < deadline && stamp(indexDir) === seen) {
+      const waited = new AbortController();
+      wake = () => waited.abort();
+      const stop = () => waited.abort();
+      signal?.addEventListener("abort", stop, { once: true });
+      await sleep(Math.min(pollMs, deadline - Date.now()), waited.signal);
+      signal?.removeEventListener("abort", stop);
+    }
+  } finally {
+    watcher?.close();
   }
 }
 
