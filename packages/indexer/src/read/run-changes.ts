@@ -99,20 +99,21 @@ export function runRecordsSql(reader: IndexReader): RunRecordsSql {
     : "";
   return {
     withIds: `WITH ids AS MATERIALIZED (SELECT unnest(from_json($ids, '["VARCHAR"]')) AS run_id)`,
-    // The runs are picked first, so the joins below see only them. Ties on sharpe go to the
-    // earliest trial, as `runDetail`'s arg_max over the recorded order does.
+    // The runs are picked first, so the joins below see only them. One pass over the trials
+    // counts them and finds the best: ties on sharpe go to the earliest trial (then the least id),
+    // as `runDetail`'s arg_max over the recorded order does.
     runs: `SELECT r.run_id, r.run_type, r.status, r.created_ms, r.started_ms, r.completed_ms, r.duration_ms,
             r.exit_code, r.data_fingerprint, r.config, r.git_commit, r.git_branch, r.git_dirty, r.workspace_id,
             r.configuration_id, r.summary, r.artifact_paths,
-            coalesce(t.trials, 0) AS trials, b.trial_id AS best_trial, b.sharpe AS best_sharpe,
+            coalesce(t.trials, 0) AS trials, t.trial_id AS best_trial, t.sharpe AS best_sharpe,
             CASE WHEN r.status = 'failed' THEN f.phase END AS failed_phase,
             ${catalog ? "p.events_file, p.events_offset" : "NULL::VARCHAR AS events_file, NULL::BIGINT AS events_offset"}
      FROM (SELECT * FROM (${indexSql().runs}) WHERE run_id IN ${ids}) r
-     LEFT JOIN (SELECT run_id, count(*) AS trials FROM trial_results WHERE run_id IN ${ids} GROUP BY run_id) t
-       USING (run_id)
-     LEFT JOIN (SELECT run_id, trial_id, metrics['sharpe'] AS sharpe FROM trial_results
-                WHERE run_id IN ${ids} AND metrics['sharpe'] IS NOT NULL
-                QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY metrics['sharpe'] DESC, recorded_ms, trial_id) = 1) b
+     LEFT JOIN (SELECT run_id, count(*) AS trials, max(sharpe) AS sharpe,
+                       arg_min(trial_id, (-sharpe, recorded_ms, trial_id)) FILTER (WHERE sharpe IS NOT NULL) AS trial_id
+                FROM (SELECT run_id, trial_id, recorded_ms, metrics['sharpe'] AS sharpe FROM trial_results
+                      WHERE run_id IN ${ids})
+                GROUP BY run_id) t
        USING (run_id)
      LEFT JOIN (SELECT run_id, phase FROM phase_timings WHERE run_id IN ${ids} AND completed_ms IS NULL
                 QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY phase_order DESC NULLS LAST, phase DESC) = 1) f
