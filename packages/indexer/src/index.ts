@@ -60,7 +60,7 @@ export {
   runTrials,
   type TrialRow,
 } from "./read/runs.js";
-export { runTrialColumns, type TrialColumns } from "./read/trial-columns.js";
+export { runTrialColumns, runTrialColumnsJson, type TrialColumns } from "./read/trial-columns.js";
 export type { Row } from "./read/typed-rows.js";
 export { IndexReader, type IndexReaderOptions, openIndexReader } from "./reader.js";
 export {

@@ -2,7 +2,11 @@ import { once } from "node:events";
 import type { ServerResponse } from "node:http";
 
 export function json(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  jsonText(response, status, JSON.stringify(body));
+}
+
+/** A body that is JSON text already. */
+export function jsonText(response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "cache-control": "no-store",

@@ -23,10 +23,17 @@ function pointerTo(name: string): string {
 
 /**
  * The trials of `runId` as columns (empty for a run without trials or unknown to the index).
- * DuckDB builds the whole answer as one JSON text, so 50,000 trials never become 50,000 rows in
- * JavaScript: two queries, the names of the run's params and metrics, then every column at once.
+ * DuckDB builds the whole answer, so 50,000 trials never become 50,000 rows in JavaScript.
  */
 export async function runTrialColumns(reader: IndexReader, runId: string): Promise<TrialColumns> {
+  return JSON.parse(await runTrialColumnsJson(reader, runId)) as TrialColumns;
+}
+
+/**
+ * `runTrialColumns` as the JSON text DuckDB wrote, for a server that sends it on as it is: two
+ * queries, the names of the run's params and metrics, then every column at once.
+ */
+export async function runTrialColumnsJson(reader: IndexReader, runId: string): Promise<string> {
   const trials = `(${indexSql().trials})`;
   const [names] = await reader.query(
     `SELECT (SELECT list(DISTINCT k ORDER BY k) FROM (SELECT unnest(json_keys(params)) AS k FROM ${trials})) AS params,
@@ -50,5 +57,5 @@ export async function runTrialColumns(reader: IndexReader, runId: string): Promi
      FROM (SELECT *, row_number() OVER (ORDER BY recorded_ms, trial_id) AS n FROM ${trials})`,
     { run_id: runId },
   );
-  return JSON.parse(String(row?.columns)) as TrialColumns;
+  return String(row?.columns);
 }
