@@ -23,7 +23,12 @@ export interface DaemonOptions extends IndexerOptions {
   watch?: boolean;
   /** @default 250 */
   pollMs?: number;
-  /** Quiet time after a wake-up before ingesting, so a burst of appends is one round. @default 50 */
+  /**
+   * Quiet time after a wake-up before ingesting, so a burst of appends is one round. Not waited
+   * after a round that published: while the log keeps growing, what came during a round is the
+   * next round's batch, which starts at once, so the wait need only gather the appends of one
+   * burst (a writer's group commit, a run's first events). @default 20
+   */
   debounceMs?: number;
   /** Stops the daemon after the current round; the lock is released. */
   signal?: AbortSignal;
@@ -66,8 +71,10 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
   save();
   try {
     while (!options.signal?.aborted) {
+      let published = false;
       try {
         const report = await indexer.update();
+        published = report.published;
         health.state = "running";
         health.rounds++;
         if (report.published) {
@@ -83,9 +90,10 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
         options.onRound?.(undefined, error);
       }
       await timed(options.onPhase, "health", save);
+      if (published) continue;
       await timed(options.onPhase, "wait", () => waker.wait());
       if (options.debounceMs !== 0)
-        await timed(options.onPhase, "debounce", () => sleep(options.debounceMs ?? 50, options.signal));
+        await timed(options.onPhase, "debounce", () => sleep(options.debounceMs ?? 20, options.signal));
     }
     health.state = "stopped";
   } catch (error) {

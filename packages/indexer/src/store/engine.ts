@@ -21,7 +21,23 @@ const STORAGE_VERSION = "v1.4.0";
 export interface Engine {
   instance: DuckDBInstance;
   connections: Record<IndexDatabase, DuckDBConnection>;
+  /** DuckDB worker threads for full rebuilds, and for rounds (see `useThreads`). */
+  threads: Record<ThreadUse, number>;
+  /** The threads the instance runs with now. */
+  threadsNow: number;
 }
+
+export type ThreadUse = "rebuild" | "round";
+
+/**
+ * DuckDB worker threads of an incremental round when the options name none. A round's
+ * statements each handle a batch of a few thousand rows, too few to split, and the three
+ * databases already apply at the same time on their own connections; with more threads each
+ * statement paid for scheduling the others: on 2 cores, with writers appending, rounds of 500
+ * and 5,000 events took 10–30% less time with one (paired rounds, same process). Full rebuilds
+ * keep DuckDB's choice, one per core.
+ */
+const ROUND_THREADS = 1;
 
 export async function openEngine(options: IndexerOptions, indexDir: string): Promise<Engine> {
   const config: Record<string, string> = {
@@ -39,7 +55,22 @@ export async function openEngine(options: IndexerOptions, indexDir: string): Pro
   };
   await connections.runs.run("ATTACH ':memory:' AS stage");
   if (options.trace) for (const c of Object.values(connections)) traceConnection(c, options.trace);
-  return { instance, connections };
+  const reader = await connections.runs.runAndReadAll("SELECT current_setting('threads')");
+  const rebuild = Number(reader.getRows()[0]?.[0] ?? 1);
+  return {
+    instance,
+    connections,
+    threads: { rebuild, round: options.threads ?? ROUND_THREADS },
+    threadsNow: rebuild,
+  };
+}
+
+/** Sets the instance's worker threads for what comes next: a full rebuild or rounds. */
+export async function useThreads(engine: Engine, use: ThreadUse): Promise<void> {
+  const wanted = engine.threads[use];
+  if (engine.threadsNow === wanted) return;
+  await engine.connections.runs.run(`SET threads = ${wanted}`);
+  engine.threadsNow = wanted;
 }
 
 /** Closes the engine; what it had attached is let go, whatever state a failure left it in. */

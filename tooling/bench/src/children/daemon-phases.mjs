@@ -7,7 +7,8 @@ import { runDaemon } from "@ledger/indexer";
 const [root] = process.argv.slice(2);
 const controller = new AbortController();
 process.once("SIGTERM", () => controller.abort());
-const BETWEEN = new Set(["wait", "debounce"]);
+// A round starts with the first step after the previous one wrote the health file or waited.
+const BETWEEN = new Set(["health", "wait", "debounce"]);
 const rounds = [];
 let round;
 let last = "wait";

@@ -8,6 +8,7 @@ import { openIndexer, openIndexReader } from "@ledger/indexer";
 import { backtestEvents, writeLog } from "@ledger/indexer/test-support";
 import { latencyRow, median, timeEach } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
+import { daemonSuite } from "./daemon.js";
 import { floorRounds } from "./round-floor.js";
 
 const benchDir = fileURLToPath(new URL("../..", import.meta.url));
@@ -154,4 +155,6 @@ export async function indexerSuite(runs: number): Promise<void> {
     rmSync(big, { recursive: true, force: true });
     rmSync(small, { recursive: true, force: true });
   }
+  // Also on its own, without the rebuilds above: `pnpm bench daemon`.
+  await daemonSuite(runs);
 }
