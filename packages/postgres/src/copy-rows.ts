@@ -5,13 +5,13 @@ import { upsertRuns, type WriteCounts } from "./write-rows.js";
 
 /**
  * A column of a staging table: its name and SQL type there, the DuckDB expression over the
- * index's row that gives it, and whether it is text (escaped for `COPY`) or JSON text.
+ * index's row that gives it, and whether it is text (escaped for `COPY`) or a number or boolean.
  */
 interface Staged {
   name: string;
   type: string;
   from: string;
-  kind: "text" | "json" | "plain";
+  kind: "text" | "plain";
 }
 
 const text = (name: string, from = name): Staged => ({ name, type: "text", from, kind: "text" });
@@ -21,7 +21,7 @@ const json = (name: string, from: string): Staged => ({
   name,
   type: "text",
   from: `nullif((${from})::VARCHAR, 'null')`,
-  kind: "json",
+  kind: "text",
 });
 
 const RUNS: Staged[] = [
@@ -83,19 +83,19 @@ function copyField(column: Staged): string {
   return `coalesce(${escaped}, '\\N')`;
 }
 
-/** The rows of `from` as `COPY` text, one line each, in no order (NULL when there are none). */
-const copyText = (columns: Staged[], from: string) =>
-  `(SELECT string_agg(concat_ws(chr(9), ${columns.map(copyField).join(", ")}), chr(10)) FROM ${from})`;
+/** The lines of `lines` but those of held runs, as one text, in no order (NULL when none). */
+const copyText = (lines: string) =>
+  `SELECT string_agg(line, chr(10)) FROM ${lines} WHERE run_id NOT IN (SELECT run_id FROM held)`;
 
-/** Any of `columns` of a row holding a NUL, or, for JSON text, any `\u` escape. */
-const needsEscaping = (columns: Staged[]) => {
-  const texts = columns.filter((c) => c.kind === "text").map((c) => c.from);
-  const jsons = columns.filter((c) => c.kind === "json").map((c) => c.from);
-  return [
-    `contains(concat(${texts.join(", ")}), chr(0))`,
-    ...(jsons.length > 0 ? [`contains(concat(${jsons.join(", ")}), '\\u')`] : []),
-  ].join(" OR ");
-};
+/** A row of `columns` as one line of `COPY` text. */
+const copyLine = (columns: Staged[]) => `concat_ws(chr(9), ${columns.map(copyField).join(", ")})`;
+
+/**
+ * A line holding a NUL, or a `\u` (its backslash doubled by `copyField`): in JSON text an escape
+ * that may be of a character PostgreSQL refuses (a NUL, a lone surrogate); now and then a text's
+ * own backslash and `u`, which costs only the slower way.
+ */
+const REFUSED = `contains(line, chr(0)) OR contains(line, '\\\\u')`;
 
 /** The SQL reading one batch, by whether the index has a catalog. */
 const batchSql = new Map<boolean, string>();
@@ -105,23 +105,26 @@ function readSql(reader: IndexReader): string {
   const cached = batchSql.get(catalog);
   if (cached) return cached;
   const sql = runRecordsSql(reader);
-  // Runs with a value PostgreSQL refuses as it is (a NUL; a `\u` escape in JSON text may be one,
-  // or a lone surrogate) are left to the caller, which escapes them value by value, as
-  // `writeRuns` does; all the others are written as the index holds them.
+  // Runs with a line that may hold a value PostgreSQL refuses as it is (see `REFUSED`) are left to
+  // the caller, which escapes them value by value, as `writeRuns` does; all the others are
+  // written as the index holds them.
   const built = `${sql.withIds},
     r AS MATERIALIZED (${sql.runs}),
-    ph AS MATERIALIZED (SELECT * FROM (${sql.phases}) WHERE run_id IN (SELECT run_id FROM r)),
-    ar AS MATERIALIZED (
-      SELECT *, row_number() OVER (PARTITION BY run_id ORDER BY path, artifact_id, kind, format, bytes, sha256) - 1
-        AS position
-      FROM (${sql.artifacts}) WHERE run_id IN (SELECT run_id FROM r)),
+    rl AS MATERIALIZED (SELECT run_id, ${copyLine(RUNS)} AS line FROM r),
+    pl AS MATERIALIZED (
+      SELECT run_id, ${copyLine(PHASES)} AS line FROM (${sql.phases}) WHERE run_id IN (SELECT run_id FROM r)),
+    al AS MATERIALIZED (
+      SELECT run_id, ${copyLine(ARTIFACTS)} AS line FROM (
+        SELECT *, row_number() OVER (PARTITION BY run_id ORDER BY path, artifact_id, kind, format, bytes, sha256) - 1
+          AS position
+        FROM (${sql.artifacts}) WHERE run_id IN (SELECT run_id FROM r))),
     held AS MATERIALIZED (
-      SELECT run_id FROM r WHERE ${needsEscaping(RUNS)}
-      UNION SELECT run_id FROM ph WHERE ${needsEscaping(PHASES)}
-      UNION SELECT run_id FROM ar WHERE ${needsEscaping(ARTIFACTS)})
-    SELECT ${copyText(RUNS, "r WHERE run_id NOT IN (SELECT run_id FROM held)")} AS runs,
-      ${copyText(PHASES, "ph WHERE run_id NOT IN (SELECT run_id FROM held)")} AS phases,
-      ${copyText(ARTIFACTS, "ar WHERE run_id NOT IN (SELECT run_id FROM held)")} AS artifacts,
+      SELECT run_id FROM rl WHERE ${REFUSED}
+      UNION SELECT run_id FROM pl WHERE ${REFUSED}
+      UNION SELECT run_id FROM al WHERE ${REFUSED})
+    SELECT ${Object.entries({ runs: "rl", phases: "pl", artifacts: "al" })
+      .map(([name, lines]) => `(${copyText(lines)}) AS ${name}`)
+      .join(", ")},
       (SELECT coalesce(to_json(list(run_id ORDER BY run_id)), '[]')::VARCHAR FROM held) AS held`;
   batchSql.set(catalog, built);
   return built;
