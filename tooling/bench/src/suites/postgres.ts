@@ -231,7 +231,7 @@ export async function postgresSuite(runs: number): Promise<void> {
       const published = measured.map((m) => m.published);
       publishedRows.push({
         name,
-        rate: median(published.map((p) => p.count)) / LAG_SECONDS,
+        rate: (median(published.map((p) => p.count)) * 60) / LAG_SECONDS,
         p50: median(published.map((p) => p.p50)),
         p99: median(published.map((p) => p.p99)),
         note: `${Math.round(median(published.map((p) => p.count)))} publications a run; p99s ${published.map((p) => p.p99.toFixed(0)).join(", ")} ms`,
@@ -245,7 +245,7 @@ export async function postgresSuite(runs: number): Promise<void> {
     );
     printTable(
       "the mirror's part of that lag: a publication of the index (its rename seen) to PostgreSQL's checkpoint covering it, in the same runs",
-      "publications/s",
+      "publications/min",
       publishedRows,
       "ledger daemon --pg",
     );
