@@ -119,8 +119,13 @@ function stamp(indexDir: string): string {
     .join("/");
 }
 
-/** The published files whose rename into the index directory is a publication. */
-const PUBLISHED = new Set(["runs.duckdb", "catalog.duckdb"]);
+/**
+ * How long a publication of the runs database waits for the catalog's. The indexer publishes
+ * runs first and the catalog right after; a sync started in between would read the runs with
+ * the previous catalog (the reader attaches it when it opens the runs), and the new catalog's
+ * pointers and artifacts would wait for the next publication.
+ */
+const CATALOG_WAIT_MS = 50;
 
 /**
  * Resolves when the published index differs from `seen`, after `intervalMs`, or on abort. The
@@ -137,9 +142,16 @@ async function waitForPublication(
   const deadline = Date.now() + intervalMs;
   let wake = () => {};
   let watcher: fs.FSWatcher | undefined;
+  let catalogWait: NodeJS.Timeout | undefined;
   try {
     watcher = fs.watch(indexDir, { persistent: false }, (_event, file) => {
-      if (file === null || PUBLISHED.has(String(file))) wake();
+      if (file === null || String(file) === "catalog.duckdb") wake();
+      else if (String(file) === "runs.duckdb") {
+        catalogWait ??= setTimeout(() => {
+          catalogWait = undefined;
+          wake();
+        }, CATALOG_WAIT_MS);
+      }
     });
     watcher.on("error", () => watcher?.close());
   } catch {
@@ -156,6 +168,7 @@ async function waitForPublication(
     }
   } finally {
     watcher?.close();
+    clearTimeout(catalogWait);
   }
 }
 
