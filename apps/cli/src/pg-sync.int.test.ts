@@ -293,7 +293,8 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     expect(ledger(["demo", "--runs", "2", "--root", root]).code).toBe(0);
     const url = await database();
     const daemon = start([BIN, "daemon", "--root", root, "--interval", "1"]);
-    const writer = writeBacktests(root, "restart", 24, 3, 250);
+    // Long enough (60 runs over 7 s or more) that three syncs are caught open, however quick each is.
+    const writer = writeBacktests(root, "restart", 60, 2, 250);
     // A run per statement, so a sync's transaction lasts long enough to be caught open.
     const follower = start([BIN, "pg-sync", "--follow", "--pg", url, "--root", root, "--batch-runs", "1"]);
     let stderr = "";
@@ -327,7 +328,7 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
         expect(ledger(["pg-sync", "--pg", fresh, "--root", root]).code).toBe(0);
         return mirrorRows(fresh);
       },
-      (rows) => rows.runs.length === 26 && rows.runs.every((r) => r.status !== "running"),
+      (rows) => rows.runs.length === 62 && rows.runs.every((r) => r.status !== "running"),
       "the daemon did not publish the writer's last runs",
     );
     await until(
