@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
-import { listRuns, type MirrorHealth, openIndexReader, runDetail } from "@ledger/indexer";
+import { listRuns, type MirrorHealth, openIndexReader, RUN_SORT_KEYS, runDetail } from "@ledger/indexer";
 import { openPostgresRuns } from "@ledger/postgres";
 import {
   mirrorRows,
@@ -163,9 +163,10 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
       "/runs?since_ms=0",
       "/runs/nope",
       // Every order, both ways, a page past the first.
-      ...["created_at", "duration_ms", "trials", "best_sharpe", "status", "run_type", "run_id"].flatMap(
-        (key) => [`/runs?sort=${key}&order=asc&limit=5`, `/runs?sort=${key}&order=desc&limit=5&offset=5`],
-      ),
+      ...RUN_SORT_KEYS.flatMap((key) => [
+        `/runs?sort=${key}&order=asc&limit=5`,
+        `/runs?sort=${key}&order=desc&limit=5&offset=5`,
+      ]),
     ];
     const { runs } = JSON.parse((await get(index, "/runs")).body) as { runs: { run_id: string }[] };
     expect(runs).toHaveLength(12);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { openIndexer } from "@ledger/indexer";
+import { openIndexer, RUN_SORT_KEYS } from "@ledger/indexer";
 import { backtestEvents, writeLog } from "@ledger/indexer/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempRoot } from "../test-support/cli.js";
@@ -70,15 +70,7 @@ describe("the API the page reads", () => {
     type Listed = Record<string, string | number | null> & { run_id: string };
     const all = (await get(`${base}/runs?limit=100&fields=best`)).body.runs as Listed[];
     expect(all).toHaveLength(16);
-    for (const key of [
-      "created_at",
-      "duration_ms",
-      "trials",
-      "best_sharpe",
-      "status",
-      "run_type",
-      "run_id",
-    ]) {
+    for (const key of RUN_SORT_KEYS) {
       for (const order of ["asc", "desc"]) {
         // Nulls last either way, ties by run id.
         const expected = [...all]

@@ -66,7 +66,7 @@ function writer(root: string, prefix: string, rate: number, seconds: number) {
   const done = new Promise<number>((resolve, reject) =>
     proc.once("exit", (code) => (code === 0 ? resolve(total) : reject(new Error(`writer exited ${code}`)))),
   );
-  return { appended, done };
+  return { proc, appended, done };
 }
 
 /** `ledger daemon`, or the same daemon timing each round's steps; its stdout once it stops. */
@@ -94,6 +94,7 @@ async function daemonLag(phases: boolean): Promise<LagRun> {
   const root = join(dir, "root");
   const reader = openIndexReader({ root });
   let running: ReturnType<typeof daemon> | undefined;
+  let writers: ReturnType<typeof writer>[] = [];
   try {
     // A first run, so the log and the index exist before the load starts.
     await writer(root, "seed", 200, 0.2).done;
@@ -113,7 +114,7 @@ async function daemonLag(phases: boolean): Promise<LagRun> {
     ) {
       if (Date.now() > deadline) throw new Error("the seed run never reached the index");
     }
-    const writers = Array.from({ length: WRITERS }, (_, w) => writer(root, `w${w}`, RATE / WRITERS, SECONDS));
+    writers = Array.from({ length: WRITERS }, (_, w) => writer(root, `w${w}`, RATE / WRITERS, SECONDS));
     let writing = true;
     const totals = Promise.all(writers.map((w) => w.done)).finally(() => {
       writing = false;
@@ -148,6 +149,8 @@ async function daemonLag(phases: boolean): Promise<LagRun> {
     return measured;
   } finally {
     reader.close();
+    // On a failure, writers still appending would outlive the suite.
+    for (const w of writers) if (w.proc.exitCode === null) w.proc.kill("SIGTERM");
     if (running) {
       running.proc.kill("SIGTERM");
       await running.output;

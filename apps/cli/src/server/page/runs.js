@@ -17,16 +17,6 @@ const SINCE = {
 const SINCE_MS = { "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000, "30d": 30 * 86_400_000 };
 /** Runs fetched at a time; older ones on request. */
 const BATCH = 500;
-/** Columns the server can order every run by; others sort the loaded runs only. */
-const SERVER_SORTS = new Set([
-  "created_at",
-  "duration_ms",
-  "trials",
-  "best_sharpe",
-  "status",
-  "run_type",
-  "run_id",
-]);
 
 const selected = new Set();
 
@@ -100,7 +90,8 @@ export async function showRuns(view, params, signal) {
     rowId: (run) => run.run_id,
     onOpen: open,
     onSort: (sort) => {
-      if (!SERVER_SORTS.has(sort.key)) return;
+      // Ticks are the page's own; every other column is one the server orders all runs by.
+      if (sort.key === "pick") return;
       order = sort;
       load(false).catch(report);
     },
