@@ -126,4 +126,26 @@ describe("a reader's queries", () => {
     await indexer.update();
     expect(await r.query(count)).toEqual([{ n: 6 }]);
   });
+
+  it("pinned to one snapshot read it to the end, though newer data is published between them", async () => {
+    const root = tempRoot();
+    const indexer = track(await openIndexer({ root }));
+    writeLog(root, backtestEvents({ runs: 2, trialsPerRun: 1 }));
+    await indexer.update();
+    const r = reader(root);
+    const count = "SELECT count(*)::INTEGER AS n FROM runs_d";
+    const seen = await r.pinned(async ({ query, rows }) => {
+      const first = (await query(count))[0]?.n;
+      writeLog(root, backtestEvents({ runs: 3, trialsPerRun: 1, prefix: "later" }), "2026-01-06");
+      await indexer.update();
+      const unpinned = (await r.query(count))[0]?.n;
+      const [second, third] = await Promise.all([query(count), rows(count)]);
+      return [first, unpinned, second?.[0]?.n, third?.[0]?.n];
+    });
+    expect(seen).toEqual([2, 5, 2, 2]);
+    // Let go afterwards: the indexer can reuse its file, and the reader sees what is newest.
+    writeLog(root, backtestEvents({ runs: 1, trialsPerRun: 1, prefix: "last" }), "2026-01-07");
+    await indexer.update();
+    expect(await r.query(count)).toEqual([{ n: 6 }]);
+  });
 });

@@ -28,6 +28,12 @@ export interface IndexReaderOptions {
 /** Bound parameters: a list for `$1`, `$2`, … or `?`; an object for `$name`. */
 type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
+/** Queries that all read one snapshot: see `IndexReader.pinned`. */
+export interface PinnedQueries {
+  rows(sql: string, params?: Params): Promise<Row[]>;
+  query(sql: string, params?: Params): Promise<Record<string, unknown>[]>;
+}
+
 interface Snapshot {
   inode: number;
   instance: DuckDBInstance;
@@ -88,9 +94,37 @@ export class IndexReader {
     return (await this.#run(sql, params)).getRowObjectsJson();
   }
 
-  async #run(sql: string, params: Params) {
+  /**
+   * Runs `work` with queries that all read the snapshot that is newest when it starts, even if
+   * newer data is published meanwhile: for an answer put together from several queries, which
+   * may run at once on the snapshot's connections.
+   */
+  async pinned<T>(work: (queries: PinnedQueries) => Promise<T>): Promise<T> {
+    return this.#hold(async (snapshot) =>
+      work({
+        rows: async (sql, params = []) => typedRows(await this.#runOn(snapshot, sql, params)),
+        query: async (sql, params = []) => (await this.#runOn(snapshot, sql, params)).getRowObjectsJson(),
+      }),
+    );
+  }
+
+  #run(sql: string, params: Params) {
+    return this.#hold((snapshot) => this.#runOn(snapshot, sql, params));
+  }
+
+  /** Keeps the newest snapshot open while `work` runs on it. */
+  async #hold<T>(work: (snapshot: Snapshot) => Promise<T>): Promise<T> {
     const snapshot = await this.#current();
     snapshot.running++;
+    try {
+      return await work(snapshot);
+    } finally {
+      snapshot.running--;
+      if (snapshot.retired && snapshot.running === 0) closeSnapshot(snapshot);
+    }
+  }
+
+  async #runOn(snapshot: Snapshot, sql: string, params: Params) {
     try {
       const connection = await this.#acquire(snapshot);
       try {
@@ -100,9 +134,6 @@ export class IndexReader {
       }
     } catch (error) {
       throw new IndexQueryError(firstLine(error), { cause: error });
-    } finally {
-      snapshot.running--;
-      if (snapshot.retired && snapshot.running === 0) closeSnapshot(snapshot);
     }
   }
 

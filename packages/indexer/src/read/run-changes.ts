@@ -101,7 +101,7 @@ export function runRecordsSql(reader: IndexReader): RunRecordsSql {
     withIds: `WITH ids AS MATERIALIZED (SELECT unnest(from_json($ids, '["VARCHAR"]')) AS run_id)`,
     // The runs are picked first, so the joins below see only them. One pass over the trials
     // counts them and finds the best: ties on sharpe go to the earliest trial (then the least id),
-    // as `runDetail`'s arg_max over the recorded order does.
+    // as `runDetail` does.
     runs: `SELECT r.run_id, r.run_type, r.status, r.created_ms, r.started_ms, r.completed_ms, r.duration_ms,
             r.exit_code, r.data_fingerprint, r.config, r.git_commit, r.git_branch, r.git_dirty, r.workspace_id,
             r.configuration_id, r.summary, r.artifact_paths,

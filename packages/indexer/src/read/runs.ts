@@ -108,19 +108,36 @@ export async function listRuns(reader: IndexReader, filter: RunFilter = {}): Pro
   return rows as unknown as RunListItem[];
 }
 
-/** One run's summary, phases, trial count and best trial, and artifacts; undefined if unknown. */
+/**
+ * One run's summary, phases, trial count and best trial, and artifacts; undefined if unknown.
+ * Read from one snapshot, the parts at once.
+ */
 export async function runDetail(reader: IndexReader, runId: string): Promise<RunDetail | undefined> {
   const sql = indexSql();
-  const [run] = await reader.rows(`SELECT ${SUMMARY_COLUMNS} FROM (${sql.runs}) WHERE run_id = $run_id`, {
-    run_id: runId,
-  });
-  if (!run) return undefined;
-  const phases = await reader.rows(sql.phases, { run_id: runId });
-  const [trials] = await reader.rows(
-    `SELECT count(*) AS trials, max(metrics['sharpe']) AS sharpe, arg_max(trial_id, metrics['sharpe']) AS best
-     FROM (${sql.trials})`,
-    { run_id: runId },
+  const bound = { run_id: runId };
+  const catalog = reader.has("catalog");
+  const [[run], phases, [trials], artifacts] = await reader.pinned(({ rows }) =>
+    Promise.all([
+      rows(`SELECT ${SUMMARY_COLUMNS} FROM (${sql.runs}) WHERE run_id = $run_id`, bound),
+      rows(sql.phases, bound),
+      rows(
+        // Ties on sharpe go to the earliest trial, then the least id, as in `runRecords`.
+        `SELECT count(*) AS trials, max(sharpe) AS sharpe,
+                arg_min(trial_id, (-sharpe, recorded_ms, trial_id)) FILTER (WHERE sharpe IS NOT NULL) AS best
+         FROM (SELECT trial_id, recorded_ms, metrics['sharpe'] AS sharpe FROM (${sql.trialsAnyOrder}))`,
+        bound,
+      ),
+      // The catalog database appears with the first artifact or run pointer.
+      catalog
+        ? rows(
+            `SELECT artifact_id, kind, path, format, bytes, sha256
+             FROM catalog.artifacts_catalog WHERE run_id = $run_id ORDER BY path`,
+            bound,
+          )
+        : [],
+    ]),
   );
+  if (!run) return undefined;
   const best = trials?.best;
   return {
     run: run as unknown as RunSummary,
@@ -128,23 +145,13 @@ export async function runDetail(reader: IndexReader, runId: string): Promise<Run
     trials: Number(trials?.trials ?? 0),
     best_trial:
       best === null || best === undefined ? null : { trial_id: String(best), sharpe: Number(trials?.sharpe) },
-    artifacts: (await runArtifacts(reader, runId)) ?? [],
+    artifacts: artifacts as unknown as ArtifactEntry[],
   };
 }
 
 /** A run's trials in the order they were recorded. */
 export async function runTrials(reader: IndexReader, runId: string): Promise<TrialRow[]> {
   return (await reader.rows(indexSql().trials, { run_id: runId })) as unknown as TrialRow[];
-}
-
-/** The run's artifacts; undefined when the catalog database has not been published yet. */
-async function runArtifacts(reader: IndexReader, runId: string): Promise<ArtifactEntry[] | undefined> {
-  if (!reader.has("catalog")) return undefined;
-  return (await reader.rows(
-    `SELECT artifact_id, kind, path, format, bytes, sha256
-     FROM catalog.artifacts_catalog WHERE run_id = $run_id ORDER BY path`,
-    { run_id: runId },
-  )) as unknown as ArtifactEntry[];
 }
 
 /** Where a run's events start in the log, so a replay can skip earlier partitions. */
