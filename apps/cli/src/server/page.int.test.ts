@@ -9,7 +9,7 @@ import { backtestEvents, writeLog } from "@ledger/indexer/test-support";
 import { openWriter } from "@ledger/writer";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { findChromium } from "../test-support/chromium.js";
+import { CHROMIUM_ARGS, findChromium } from "../test-support/chromium.js";
 import { tempRoot } from "../test-support/cli.js";
 import { createLedgerServer } from "./server.js";
 
@@ -61,7 +61,7 @@ let problems: string[] = [];
 beforeAll(async () => {
   const executablePath = findChromium();
   if (!executablePath) throw new Error("Chromium is not installed: apt-get install chromium (.ci/run does)");
-  browser = await chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-gpu"] });
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 });
 afterAll(async () => {
   await browser?.close();

@@ -6,3 +6,13 @@ const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 export function findChromium(): string | undefined {
   return CANDIDATES.find((p) => existsSync(p));
 }
+
+/**
+ * How the tests start it: without the omnibox popup's WebUI, which headless Chromium builds for
+ * each new window, two seconds of a renderer competing with the page under test.
+ */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup",
+];
