@@ -305,7 +305,12 @@ export async function showRun(view, runId, signal) {
 
   function drawPlots() {
     const metric = metricSelect.value;
-    if (!metric || typeof uPlot === "undefined") return;
+    if (!metric) return;
+    // uPlot is the page's last script: ready by `load` at the latest.
+    if (typeof uPlot === "undefined") {
+      window.addEventListener("load", drawPlots, { once: true });
+      return;
+    }
     historyPlot(historyBox, trials, metric, directionSelect.value === "max");
     if (paramSelect.value) paramPlot(paramBox, trials, paramSelect.value, metric);
   }
