@@ -162,6 +162,8 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
       "/runs?type=baseline&limit=2",
       "/runs?since_ms=0",
       "/runs/nope",
+      "/runs?fields=best",
+      "/runs?sort=best_sharpe&fields=best&limit=4",
       // Every order, both ways, a page past the first.
       ...RUN_SORT_KEYS.flatMap((key) => [
         `/runs?sort=${key}&order=asc&limit=5`,
@@ -182,6 +184,10 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
       expect(pgCursor).toBeNull();
       expect(fromPostgres).toEqual(fromIndex);
     }
+    const best = JSON.parse((await get(postgres, "/runs?fields=best")).body) as {
+      runs: { best_trial: string | null }[];
+    };
+    expect(best.runs.some((r) => r.best_trial !== null)).toBe(true);
     const events = `/runs/${runs[0]!.run_id}/events`;
     expect((await get(postgres, events)).body).toBe((await get(index, events)).body);
   });

@@ -50,6 +50,7 @@ export {
 } from "./read/run-filter.js";
 export {
   type ArtifactEntry,
+  bestTrials,
   listRuns,
   type PhaseTiming,
   type RunDetail,

@@ -111,6 +111,24 @@ export class PostgresRuns {
     return rows as unknown as RunListItem[];
   }
 
+  /**
+   * The best trial (by `sharpe`) of each run named that has one, by run id: what a listing with
+   * `fields=best` adds, as the index's `runRecords` gives it.
+   */
+  async bestTrials(runIds: string[]): Promise<Map<string, { best_trial: string; best_sharpe: number }>> {
+    const rows = await this.#query(
+      `SELECT run_id, best_trial, best_metric FROM ledger_runs
+       WHERE run_id = ANY($1::text[]) AND best_trial IS NOT NULL`,
+      [runIds],
+    );
+    return new Map(
+      rows.map((r) => [
+        String(r.run_id),
+        { best_trial: String(r.best_trial), best_sharpe: Number(r.best_metric) },
+      ]),
+    );
+  }
+
   /** One run's summary, phases, trial count and best trial, and artifacts; undefined if unknown. */
   async runDetail(runId: string): Promise<RunDetail | undefined> {
     const [row] = await this.#query(`SELECT ${SUMMARY_COLUMNS} FROM ledger_runs WHERE run_id = $1`, [runId]);

@@ -112,6 +112,10 @@ describe("the API the page reads", () => {
       expect.objectContaining({ run_id: "run-000004", trials: 4, best_trial: "t-3", best_sharpe: 1.11 }),
       expect.objectContaining({ run_id: "run-000003", trials: 4, best_trial: "t-3", best_sharpe: 1.11 }),
     ]);
+    // The listing's fields and the best trial's, nothing of the run's detail.
+    expect(Object.keys((best.body.runs as object[])[0] ?? {}).sort()).toEqual(
+      [...Object.keys(runs[0] ?? {}), "best_trial", "best_sharpe"].sort(),
+    );
     const until = Date.parse(runs[1]!.created_at);
     const older = await get(`${base}/runs?limit=10&until_ms=${until}`);
     expect((older.body.runs as { run_id: string }[]).map((r) => r.run_id)).toEqual([

@@ -1,4 +1,5 @@
 import {
+  bestTrials,
   type IndexReader,
   listRuns,
   type RunDetail,
@@ -6,6 +7,7 @@ import {
   type RunListItem,
   runDetail,
 } from "@ledger/indexer";
+import type { BestTrials } from "./runs.js";
 
 /** Where `GET /runs` and `GET /runs/{id}` read runs from: the local index, or PostgreSQL. */
 export interface RunSource {
@@ -13,6 +15,8 @@ export interface RunSource {
   readonly name: string;
   list(filter: RunFilter): Promise<RunListItem[]>;
   detail(runId: string): Promise<RunDetail | undefined>;
+  /** The best trial of each run named, for listings with `fields=best`. */
+  best: BestTrials;
   close(): Promise<void>;
 }
 
@@ -22,6 +26,7 @@ export function indexRunSource(reader: IndexReader): RunSource {
     name: "the index",
     list: (filter) => listRuns(reader, filter),
     detail: (runId) => runDetail(reader, runId),
+    best: (ids) => bestTrials(reader, ids),
     close: async () => {},
   };
 }
@@ -43,6 +48,7 @@ export async function postgresRunSource(url: string): Promise<RunSource> {
     name: "PostgreSQL",
     list: (filter) => runs.listRuns(filter),
     detail: (runId) => runs.runDetail(runId),
+    best: (ids) => runs.bestTrials(ids),
     close: () => runs.close(),
   };
 }

@@ -133,8 +133,14 @@ function listingChanges(source: RunSource): Changes {
       const now = new Map(runs.map((r) => [r.run_id, JSON.stringify(r)]));
       const changed = seen ? runs.filter((r) => seen?.get(r.run_id) !== now.get(r.run_id)) : [];
       seen = now;
+      if (changed.length === 0) return [];
+      const bests = await source.best(changed.map((r) => r.run_id));
       return changed.map(
-        (r) => ({ ...r, best_trial: null, best_sharpe: null }) satisfies RunListing & BestTrial,
+        (r) =>
+          ({
+            ...r,
+            ...(bests.get(r.run_id) ?? { best_trial: null, best_sharpe: null }),
+          }) satisfies RunListing & BestTrial,
       );
     },
   };

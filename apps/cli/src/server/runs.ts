@@ -32,13 +32,9 @@ const epochMs = (name: string, value: string | null): number | undefined => {
  * query string checked, then the source's listing, newest first unless `sort` (a column, or
  * `best_sharpe`) and `order` (`asc` or `desc`, the default) say otherwise. `until_ms` (created
  * before) pages back through a listing by time, `offset` through any order; `fields=best` adds
- * each run's best trial where `best` can tell it.
+ * each run's best trial.
  */
-export async function runList(
-  source: RunSource,
-  params: URLSearchParams,
-  best?: BestTrials,
-): Promise<RunListing[]> {
+export async function runList(source: RunSource, params: URLSearchParams): Promise<RunListing[]> {
   const status = params.get("status");
   if (status !== null && !STATUSES.has(status)) throw badRequest(`unknown status "${status.slice(0, 40)}"`);
   const since = epochMs("since_ms", params.get("since_ms"));
@@ -67,8 +63,7 @@ export async function runList(
     limit: Number(limit),
   });
   if (fields !== "best") return runs;
-  const bests =
-    best && runs.length > 0 ? await best(runs.map((r) => r.run_id)) : new Map<string, BestTrial>();
+  const bests = runs.length > 0 ? await source.best(runs.map((r) => r.run_id)) : new Map<string, BestTrial>();
   return runs.map((run) => ({
     ...run,
     ...(bests.get(run.run_id) ?? { best_trial: null, best_sharpe: null }),

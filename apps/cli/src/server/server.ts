@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type IndexReader, openIndexReader, runRecords, runTrialColumnsJson } from "@ledger/indexer";
+import { type IndexReader, openIndexReader, runTrialColumnsJson } from "@ledger/indexer";
 import { firstLine, isSafeId } from "@ledger/schema";
 import { encodeCursor, type LogCursor, parseCursor } from "@ledger/writer";
 import { describeError } from "../errors.js";
@@ -8,7 +8,7 @@ import { authorized } from "./auth.js";
 import { json, jsonText, problem } from "./respond.js";
 import { downloadEvents, streamEvents } from "./run-events.js";
 import { indexRunSource, type RunSource } from "./run-source.js";
-import { type BestTrials, runList } from "./runs.js";
+import { runList } from "./runs.js";
 import { healthOf, streamRunChanges } from "./runs-stream.js";
 import { loadStaticFiles } from "./static.js";
 
@@ -34,10 +34,6 @@ export function createLedgerServer(options: ServeOptions): Server {
   const reader = openIndexReader({ root: options.root });
   const runs = options.runs ?? indexRunSource(reader);
   const files = loadStaticFiles({ tokenRequired: options.token !== undefined });
-  // Best trials come from the index's records; a source that is not the index leaves them out.
-  const best: BestTrials | undefined = options.runs
-    ? undefined
-    : async (ids) => new Map((await runRecords(reader, ids)).runs.map((r) => [r.run_id, r]));
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) problem(response, statusOf(error), messageOf(error));
@@ -71,7 +67,7 @@ export function createLedgerServer(options: ServeOptions): Server {
         // Taken before the listing, as the change stream's `ready` gives it: equal, nothing
         // changed between the two.
         const cursor = options.runs ? null : await indexCursor(reader);
-        return json(response, 200, { runs: await runList(runs, url.searchParams, best), cursor });
+        return json(response, 200, { runs: await runList(runs, url.searchParams), cursor });
       }
       return streamRunChanges(response, {
         root: options.root,

@@ -1,4 +1,11 @@
 /**
+ * A run's best trial, as an aggregate over rows with `sharpe`, `recorded_ms` and `trial_id`: the
+ * highest sharpe, ties to the earliest trial, then to the least id. Null when no trial has one.
+ */
+export const BEST_TRIAL =
+  "arg_min(trial_id, (-sharpe, recorded_ms, trial_id)) FILTER (WHERE sharpe IS NOT NULL)";
+
+/**
  * The index's runs, phases and trials as SQL over the runs database attached under `db`
  * (`""` when it is the connection's default database, as in `IndexReader`; `"idx."` or the like
  * when another database is joined with it, as the legacy adapter does). The one place outside the

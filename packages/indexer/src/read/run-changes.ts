@@ -1,5 +1,5 @@
 import type { IndexReader } from "../reader.js";
-import { indexSql } from "./index-sql.js";
+import { BEST_TRIAL, indexSql } from "./index-sql.js";
 import type { ArtifactEntry, PhaseTiming, RunSummary } from "./runs.js";
 import type { Row } from "./typed-rows.js";
 
@@ -100,8 +100,7 @@ export function runRecordsSql(reader: IndexReader): RunRecordsSql {
   return {
     withIds: `WITH ids AS MATERIALIZED (SELECT unnest(from_json($ids, '["VARCHAR"]')) AS run_id)`,
     // The runs are picked first, so the joins below see only them. One pass over the trials
-    // counts them and finds the best: ties on sharpe go to the earliest trial (then the least id),
-    // as `runDetail` does.
+    // counts them and finds the best.
     runs: `SELECT r.run_id, r.run_type, r.status, r.created_ms, r.started_ms, r.completed_ms, r.duration_ms,
             r.exit_code, r.data_fingerprint, r.config, r.git_commit, r.git_branch, r.git_dirty, r.workspace_id,
             r.configuration_id, r.summary, r.artifact_paths,
@@ -110,7 +109,7 @@ export function runRecordsSql(reader: IndexReader): RunRecordsSql {
             ${catalog ? "p.events_file, p.events_offset" : "NULL::VARCHAR AS events_file, NULL::BIGINT AS events_offset"}
      FROM (SELECT * FROM (${indexSql().runs}) WHERE run_id IN ${ids}) r
      LEFT JOIN (SELECT run_id, count(*) AS trials, max(sharpe) AS sharpe,
-                       arg_min(trial_id, (-sharpe, recorded_ms, trial_id)) FILTER (WHERE sharpe IS NOT NULL) AS trial_id
+                       ${BEST_TRIAL} AS trial_id
                 FROM (SELECT run_id, trial_id, recorded_ms, metrics['sharpe'] AS sharpe FROM trial_results
                       WHERE run_id IN ${ids})
                 GROUP BY run_id) t

@@ -1,5 +1,5 @@
 import type { IndexReader } from "../reader.js";
-import { indexSql } from "./index-sql.js";
+import { BEST_TRIAL, indexSql } from "./index-sql.js";
 import { type RunFilter, type RunSortKey, runFilterSql } from "./run-filter.js";
 
 /** A run in a listing. Times are ISO 8601 in UTC, or null while the run has not reached them. */
@@ -121,9 +121,7 @@ export async function runDetail(reader: IndexReader, runId: string): Promise<Run
       rows(`SELECT ${SUMMARY_COLUMNS} FROM (${sql.runs}) WHERE run_id = $run_id`, bound),
       rows(sql.phases, bound),
       rows(
-        // Ties on sharpe go to the earliest trial, then the least id, as in `runRecords`.
-        `SELECT count(*) AS trials, max(sharpe) AS sharpe,
-                arg_min(trial_id, (-sharpe, recorded_ms, trial_id)) FILTER (WHERE sharpe IS NOT NULL) AS best
+        `SELECT count(*) AS trials, max(sharpe) AS sharpe, ${BEST_TRIAL} AS best
          FROM (SELECT trial_id, recorded_ms, metrics['sharpe'] AS sharpe FROM (${sql.trialsAnyOrder}))`,
         bound,
       ),
@@ -147,6 +145,26 @@ export async function runDetail(reader: IndexReader, runId: string): Promise<Run
       best === null || best === undefined ? null : { trial_id: String(best), sharpe: Number(trials?.sharpe) },
     artifacts: artifacts as unknown as ArtifactEntry[],
   };
+}
+
+/** The best trial (by `sharpe`) of each run named that has one, by run id. */
+export async function bestTrials(
+  reader: IndexReader,
+  runIds: string[],
+): Promise<Map<string, { best_trial: string; best_sharpe: number }>> {
+  const rows = await reader.rows(
+    `SELECT run_id, max(sharpe) AS best_sharpe, ${BEST_TRIAL} AS best_trial
+     FROM (SELECT run_id, trial_id, recorded_ms, metrics['sharpe'] AS sharpe FROM trial_results
+           WHERE run_id IN (SELECT unnest(from_json($ids, '["VARCHAR"]'))))
+     GROUP BY run_id HAVING best_trial IS NOT NULL`,
+    { ids: JSON.stringify(runIds) },
+  );
+  return new Map(
+    rows.map((r) => [
+      String(r.run_id),
+      { best_trial: String(r.best_trial), best_sharpe: Number(r.best_sharpe) },
+    ]),
+  );
 }
 
 /** A run's trials in the order they were recorded. */
