@@ -100,18 +100,18 @@ export function historyPlot(container, store, metric, highest) {
 export function paramPlot(container, store, param, metric) {
   const xs = store.params[param] ?? [];
   const ys = store.metrics[metric] ?? [];
-  const pairs = [];
+  const both = [];
   for (let i = 0; i < xs.length; i++) {
-    if (typeof xs[i] === "number" && typeof ys[i] === "number") pairs.push([xs[i], ys[i]]);
+    if (typeof xs[i] === "number" && typeof ys[i] === "number") both.push(i);
   }
   // uPlot wants x ascending; several trials may share one x.
-  pairs.sort((a, b) => a[0] - b[0]);
+  both.sort((a, b) => xs[a] - xs[b]);
   return chart(
     container,
     `${metric} by ${param}`,
     param,
     metric,
     [dots(metric, BLUE)],
-    [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    [both.map((i) => xs[i]), both.map((i) => ys[i])],
   );
 }
