@@ -7,10 +7,14 @@ const AMBER = "#b45309";
 /** Whole numbers only on the trial axis. */
 const WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
 
-function chart(container, title, xLabel, yLabel, series, data, xAxis = {}) {
+/** The width a plot in `container` gets: read for both plots before either is drawn, one layout. */
+export function plotWidth(container) {
+  return Math.max(280, container.clientWidth || 600);
+}
+
+function chart(container, width, title, xLabel, yLabel, series, data, xAxis = {}) {
   container.uplot?.destroy();
   container.replaceChildren();
-  const width = Math.max(280, container.clientWidth || 600);
   const plot = new uPlot(
     {
       title,
@@ -69,7 +73,7 @@ const dots = (label, stroke) => ({
 });
 
 /** `metric` of every trial with a value, by trial number, and the best so far (higher or lower). */
-export function historyPlot(container, store, metric, highest) {
+export function historyPlot(container, width, store, metric, highest) {
   const values = store.metrics[metric] ?? [];
   const xs = [];
   const ys = [];
@@ -87,6 +91,7 @@ export function historyPlot(container, store, metric, highest) {
   if (uPlot.paths?.stepped) line.paths = uPlot.paths.stepped({ align: 1 });
   return chart(
     container,
+    width,
     `${metric} over trials`,
     "trial",
     metric,
@@ -97,7 +102,7 @@ export function historyPlot(container, store, metric, highest) {
 }
 
 /** `metric` against a numeric parameter, one point per trial that has both. */
-export function paramPlot(container, store, param, metric) {
+export function paramPlot(container, width, store, param, metric) {
   const xs = store.params[param] ?? [];
   const ys = store.metrics[metric] ?? [];
   const both = [];
@@ -108,6 +113,7 @@ export function paramPlot(container, store, param, metric) {
   both.sort((a, b) => xs[a] - xs[b]);
   return chart(
     container,
+    width,
     `${metric} by ${param}`,
     param,
     metric,

@@ -3,7 +3,7 @@
 // the index lags or no daemon runs).
 import { ApiError, api, download, stream } from "./api.js";
 import { bytes, duration, el, number, statusBadge, time } from "./format.js";
-import { historyPlot, paramPlot } from "./plots.js";
+import { historyPlot, paramPlot, plotWidth } from "./plots.js";
 import { createTable } from "./table.js";
 import { bestTrial, recordTrial, trialStore } from "./trials.js";
 import { phaseWaterfall } from "./waterfall.js";
@@ -311,8 +311,9 @@ export async function showRun(view, runId, signal) {
       window.addEventListener("load", drawPlots, { once: true });
       return;
     }
-    historyPlot(historyBox, trials, metric, directionSelect.value === "max");
-    if (paramSelect.value) paramPlot(paramBox, trials, paramSelect.value, metric);
+    const width = plotWidth(historyBox);
+    historyPlot(historyBox, width, trials, metric, directionSelect.value === "max");
+    if (paramSelect.value) paramPlot(paramBox, width, trials, paramSelect.value, metric);
   }
 
   // Events can come by the thousand during a replay: each part of the page is redrawn at most
