@@ -36,6 +36,12 @@ export interface DaemonOptions extends IndexerOptions {
   extraHealth?: () => Pick<DaemonHealth, "postgres">;
   /** Called after each round that did something, and on each failed round. */
   onRound?: (report: IngestReport | undefined, error?: unknown) => void;
+  /**
+   * Awaited before each round. For what reads the published index in this process (a mirror):
+   * DuckDB's file locks do not stop a process from writing a file it also reads, so such a
+   * reader lets go here of any file a newer publication replaced, which the round may reuse.
+   */
+  beforeRound?: () => Promise<void> | void;
 }
 
 /**
@@ -73,6 +79,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
     while (!options.signal?.aborted) {
       let published = false;
       try {
+        await options.beforeRound?.();
         const report = await indexer.update();
         published = report.published;
         health.state = "running";

@@ -14,6 +14,14 @@ afterEach(() => {
   for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
 });
 
+/** Waits until `synced` holds `count` syncs (20 s at most). */
+async function syncsReach(synced: number[], count: number): Promise<void> {
+  for (const deadline = Date.now() + 20_000; synced.length < count; ) {
+    if (Date.now() > deadline) throw new Error(`${synced.length} syncs, not ${count}, within 20 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describeWithPostgres("pg-sync --follow", ({ server, database }) => {
   it("resumes after PostgreSQL restarts (immediate mode) mid-follow, and ends equal to a fresh sync", async () => {
     const root = mkdtempSync(join(tmpdir(), "ledger-pg-follow-"));
@@ -61,13 +69,21 @@ describeWithPostgres("pg-sync --follow", ({ server, database }) => {
     expect(await mirrorRows(url)).toEqual(await mirrorRows(fresh));
   });
 
-  it("wakes on each publication of the index, without waiting for the poll", async () => {
+  /** A new root, database and indexer, and the runs each sync reports written. */
+  const start = async () => {
     const root = mkdtempSync(join(tmpdir(), "ledger-pg-follow-"));
     roots.push(root);
-    const url = await database();
-    const indexer = await openIndexer({ root });
-    const controller = new AbortController();
-    const synced: number[] = [];
+    return {
+      root,
+      url: await database(),
+      indexer: await openIndexer({ root }),
+      controller: new AbortController(),
+      synced: [] as number[],
+    };
+  };
+
+  it("wakes on each publication of the index, without waiting for the poll", async () => {
+    const { root, url, indexer, controller, synced } = await start();
     let following: Promise<unknown> | undefined;
     try {
       writeLog(
@@ -85,22 +101,61 @@ describeWithPostgres("pg-sync --follow", ({ server, database }) => {
         signal: controller.signal,
         onSync: (report) => report && synced.push(report.runs),
       });
-      const waitFor = async (count: number) => {
-        for (const deadline = Date.now() + 20_000; synced.length < count; ) {
-          if (Date.now() > deadline) throw new Error(`${synced.length} syncs, not ${count}, within 20 s`);
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      };
-      await waitFor(1);
+      await syncsReach(synced, 1);
       for (let i = 0; i < 3; i++) {
         writeLog(
           root,
           backtestEvents({ runs: 2, trialsPerRun: 3, prefix: `r${i}`, startMs: Date.UTC(2026, 0, 6, i) }),
         );
         await indexer.update();
-        await waitFor(2 + i);
+        await syncsReach(synced, 2 + i);
       }
       expect((await mirrorRows(url)).runs).toHaveLength(7);
+    } finally {
+      controller.abort();
+      await following;
+      await indexer.close();
+    }
+  });
+
+  it("with wakeWith, syncs when woken and only then: the index directory is neither watched nor polled", async () => {
+    const { root, url, indexer, controller, synced } = await start();
+    let wake = () => {};
+    let following: Promise<unknown> | undefined;
+    const publish = async (prefix: string, hour: number) => {
+      writeLog(
+        root,
+        backtestEvents({ runs: 2, trialsPerRun: 3, prefix, startMs: Date.UTC(2026, 0, 6, hour) }),
+      );
+      await indexer.update();
+    };
+    try {
+      await publish("first", 0);
+      following = followPgSync({
+        url,
+        root,
+        pollMs: 20,
+        intervalSeconds: 600,
+        signal: controller.signal,
+        wakeWith: (w) => {
+          wake = w;
+        },
+        onSync: (report) => report && synced.push(report.runs),
+      });
+      await syncsReach(synced, 1);
+      await publish("second", 1);
+      // A publication alone wakes nothing, however short the poll.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(synced).toEqual([2]);
+      wake();
+      await syncsReach(synced, 2);
+      // Woken twice during a sync, or before the wait: one more sync, at once.
+      await publish("third", 2);
+      wake();
+      wake();
+      await syncsReach(synced, 3);
+      expect(synced).toEqual([2, 2, 2]);
+      expect((await mirrorRows(url)).runs).toHaveLength(6);
     } finally {
       controller.abort();
       await following;

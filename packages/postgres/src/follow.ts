@@ -30,6 +30,12 @@ export interface FollowOptions extends PgSyncOptions, RetryOptions {
   onSync?: (report: SyncReport | undefined, error?: unknown) => void;
   /** Given the sync once it is open, to read its `lag()` while following. */
   onOpen?: (sync: PgSync) => void;
+  /**
+   * Given, at the start, a function that starts the next sync at once: for the process that
+   * publishes the index (`ledger daemon --pg`), which knows when it has, so the index directory
+   * is neither watched nor polled. A call during a sync starts another right after it.
+   */
+  wakeWith?: (wake: () => void) => void;
 }
 
 export interface FollowReport {
@@ -54,10 +60,15 @@ export async function followPgSync(options: FollowOptions): Promise<FollowReport
   const pollMs = options.pollMs ?? 200;
   const indexDir = options.indexDir ?? ledgerPaths(options.root).index;
   const report: FollowReport = { syncs: 0, runs: 0, failures: 0 };
+  const woken = options.wakeWith && new Wakes(options.wakeWith);
+  const waitForPublication = (seen: string) =>
+    woken
+      ? woken.wait(intervalMs, options.signal)
+      : waitForRename(indexDir, seen, pollMs, intervalMs, options.signal);
   let failures = 0;
   try {
     while (!options.signal?.aborted) {
-      const seen = stamp(indexDir);
+      const seen = woken ? "" : stamp(indexDir);
       try {
         const result = await sync.sync();
         failures = 0;
@@ -67,7 +78,7 @@ export async function followPgSync(options: FollowOptions): Promise<FollowReport
       } catch (error) {
         // Nothing published to mirror yet: not a failure, only a wait for the first publication.
         if ((error as { code?: string }).code === "LEDGER_INDEX_MISSING") {
-          await waitForPublication(indexDir, seen, pollMs, intervalMs, options.signal);
+          await waitForPublication(seen);
           continue;
         }
         failures++;
@@ -76,7 +87,7 @@ export async function followPgSync(options: FollowOptions): Promise<FollowReport
         await sleep(backoff(failures, options), options.signal);
         continue;
       }
-      await waitForPublication(indexDir, seen, pollMs, intervalMs, options.signal);
+      await waitForPublication(seen);
     }
   } finally {
     await sync.close();
@@ -132,7 +143,7 @@ const CATALOG_WAIT_MS = 50;
  * index directory is watched, so a publication wakes it at once; the poll every `pollMs` stays,
  * for a directory not made yet and file systems whose changes are not reported.
  */
-async function waitForPublication(
+async function waitForRename(
   indexDir: string,
   seen: string,
   pollMs: number,
@@ -169,6 +180,33 @@ async function waitForPublication(
   } finally {
     watcher?.close();
     clearTimeout(catalogWait);
+  }
+}
+
+/** Wake-ups from the process that publishes: one that comes during a sync is kept for after it. */
+class Wakes {
+  #pending = false;
+  #wake = () => {};
+
+  constructor(wakeWith: (wake: () => void) => void) {
+    wakeWith(() => {
+      this.#pending = true;
+      this.#wake();
+    });
+  }
+
+  /** Resolves at the next wake-up (at once if one came since the last wait), after `ms`, or on abort. */
+  async wait(ms: number, signal?: AbortSignal): Promise<void> {
+    if (!this.#pending) {
+      const waited = new AbortController();
+      this.#wake = () => waited.abort();
+      const stop = () => waited.abort();
+      signal?.addEventListener("abort", stop, { once: true });
+      await sleep(ms, waited.signal);
+      signal?.removeEventListener("abort", stop);
+      this.#wake = () => {};
+    }
+    this.#pending = false;
   }
 }
 

@@ -16,4 +16,4 @@ export {
 } from "./follow.js";
 export { type PgSyncLag, pgSyncLag } from "./lag.js";
 export { openPostgresRuns, PostgresRuns, type PostgresRunsOptions } from "./read.js";
-export { openPgSync, PgSync, type PgSyncOptions, type SyncReport } from "./sync.js";
+export { openPgSync, PgSync, type PgSyncOptions, type SyncReport, type SyncStep } from "./sync.js";

@@ -30,6 +30,9 @@ export interface PgSyncOptions {
   batchRuns?: number;
 }
 
+/** The steps of a sync, as `SyncReport.steps` times them. */
+export type SyncStep = "begin" | "offsets" | "changed" | "read" | "copy" | "checkpoint" | "commit";
+
 /** What one sync did. */
 export interface SyncReport extends WriteCounts {
   /** Runs the index changed since the last sync (each re-read; `runs` counts those that differed). */
@@ -42,6 +45,12 @@ export interface SyncReport extends WriteCounts {
    */
   rebuilt: boolean;
   durationMs: number;
+  /**
+   * Wall-clock ms of each step: `begin` (transaction, lock, stored checkpoint), `offsets` (the
+   * index's, opening a new publication), `changed` (which runs), `read` (waiting for DuckDB's
+   * rows, beyond what overlapped a write), `copy` (COPY and upsert), `checkpoint`, `commit`.
+   */
+  steps: Partial<Record<SyncStep, number>>;
 }
 
 /**
@@ -63,6 +72,7 @@ export class PgSync {
     this.#batch = options.batchRuns ?? 20_000;
     this.#reader = openIndexReader({
       root: options.root,
+      keepInstance: true,
       ...(options.indexDir ? { indexDir: options.indexDir } : {}),
     });
   }
@@ -97,22 +107,33 @@ export class PgSync {
       advanced: false,
       rebuilt: false,
       durationMs: 0,
+      steps: {},
+    };
+    const step = async <T>(name: SyncStep, run: () => Promise<T>): Promise<T> => {
+      const at = performance.now();
+      try {
+        return await run();
+      } finally {
+        report.steps[name] = (report.steps[name] ?? 0) + performance.now() - at;
+      }
     };
     try {
-      await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1, $2)", [...SYNC_LOCK]);
-      const state = await client.query<{ projection: string | null; synced_at: Date }>(
-        "SELECT projection, synced_at FROM ledger_sync_state",
-      );
-      const previous = state.rows[0];
-      let stored = await readCheckpoint(client);
+      const { previous, stored: held } = await step("begin", async () => {
+        await client.query("BEGIN");
+        await client.query("SELECT pg_advisory_xact_lock($1, $2)", [...SYNC_LOCK]);
+        const state = await client.query<{ projection: string | null; synced_at: Date }>(
+          "SELECT projection, synced_at FROM ledger_sync_state",
+        );
+        return { previous: state.rows[0], stored: await readCheckpoint(client) };
+      });
+      let stored = held;
       this.#held = { offsets: stored, syncedAt: previous?.synced_at.toISOString() ?? null };
       // Offsets first, rows after: the rows are then as new as the offsets or newer, so what the
       // checkpoint claims is always in PostgreSQL (newer rows are read again next time).
-      const current: IndexOffsets = {
+      const current: IndexOffsets = await step("offsets", async () => ({
         runs: await this.#reader.checkpoints("runs"),
         catalog: this.#reader.has("catalog") ? await this.#reader.checkpoints("catalog") : new Map(),
-      };
+      }));
       if (previous && previous.projection !== PROJECTION) {
         // DELETE rather than TRUNCATE: readers keep the old rows, not a lock wait, until COMMIT.
         for (const table of ["ledger_artifacts", "ledger_phases", "ledger_runs", "ledger_sync_checkpoints"])
@@ -123,7 +144,7 @@ export class PgSync {
         await client.query("ROLLBACK");
         return { ...report, durationMs: performance.now() - started };
       }
-      const ids = await runsChangedSince(this.#reader, stored, current);
+      const ids = await step("changed", () => runsChangedSince(this.#reader, stored, current));
       report.changed = ids.length;
       await client.query(STAGING);
       // The next batch is read from DuckDB while PostgreSQL writes this one.
@@ -140,22 +161,24 @@ export class PgSync {
       };
       let next = read(0);
       for (let i = 0; i < ids.length; i += this.#batch) {
-        const batch = await next;
+        const batch = await step("read", () => next);
         if (i + this.#batch < ids.length) next = read(i + this.#batch);
         // The few runs holding a value PostgreSQL refuses as it is are escaped value by value.
         if (batch.held.length > 0) add(await writeRuns(client, await runRecords(this.#reader, batch.held)));
-        add(await writeCopyBatch(client, batch));
+        add(await step("copy", () => writeCopyBatch(client, batch)));
       }
-      await writeCheckpoint(client, stored, current);
-      await client.query(
-        `INSERT INTO ledger_sync_state (synced_at, runs_written, escaped_values, projection)
-         VALUES (now(), $1, $2, $3)
-         ON CONFLICT (id) DO UPDATE SET synced_at = now(), projection = excluded.projection,
-           runs_written = ledger_sync_state.runs_written + excluded.runs_written,
-           escaped_values = ledger_sync_state.escaped_values + excluded.escaped_values`,
-        [report.runs, report.escaped, PROJECTION],
-      );
-      await client.query("COMMIT");
+      await step("checkpoint", async () => {
+        await writeCheckpoint(client, stored, current);
+        await client.query(
+          `INSERT INTO ledger_sync_state (synced_at, runs_written, escaped_values, projection)
+           VALUES (now(), $1, $2, $3)
+           ON CONFLICT (id) DO UPDATE SET synced_at = now(), projection = excluded.projection,
+             runs_written = ledger_sync_state.runs_written + excluded.runs_written,
+             escaped_values = ledger_sync_state.escaped_values + excluded.escaped_values`,
+          [report.runs, report.escaped, PROJECTION],
+        );
+      });
+      await step("commit", () => client.query("COMMIT"));
       this.#held = { offsets: current, syncedAt: new Date().toISOString() };
       report.advanced = true;
       report.durationMs = performance.now() - started;
@@ -169,7 +192,20 @@ export class PgSync {
       }
       if (error instanceof Error && "code" in error && String(error.code).startsWith("LEDGER_")) throw error;
       throw new PostgresSyncError(`sync failed: ${describe(error)}`, { cause: error });
+    } finally {
+      // Between syncs the index's files are not held, so the indexer may reuse them.
+      await this.#reader.release({ all: true }).catch(() => {});
     }
+  }
+
+  /**
+   * Lets go of index files a newer publication has replaced, once the DuckDB query running now
+   * ends. An indexer in the same process calls it before each round: DuckDB's file locks do not
+   * stop a process from writing a file it also reads, so only this keeps the round from reusing
+   * a generation the sync is reading.
+   */
+  release(): Promise<void> {
+    return this.#reader.release();
   }
 
   /**

@@ -43,7 +43,11 @@ export const pgSyncCommand: CommandModule<GlobalArgs, PgSyncArgs> = {
         describe: "runs read from the index and written to PostgreSQL per statement",
       })
       .option("verbose", { type: "boolean", default: false, describe: "with --follow: print every sync" })
-      .option("json", { type: "boolean", default: false, describe: "print the sync's report as JSON" })
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "print the sync's report as JSON (with --follow: one line per sync that wrote something)",
+      })
       .check((a) => {
         if (!a.pg) return "--pg needs a postgres:// URL (or set LEDGER_PG_URL)";
         return a.interval > 0 && a.interval <= MAX_INTERVAL_S

@@ -13,6 +13,7 @@ import type { DaemonArgs } from "../commands/daemon.js";
 import { dim, duration, out } from "../output/print.js";
 import { UserError } from "../user-error.js";
 import { logRootOf } from "./log-root.js";
+import { describeSteps } from "./pg-sync-steps.js";
 
 export async function daemon(args: DaemonArgs): Promise<void> {
   const root = logRootOf(args.root);
@@ -32,10 +33,14 @@ export async function daemon(args: DaemonArgs): Promise<void> {
     intervalSeconds: args.interval,
     watch: args.watch,
     signal: controller.signal,
-    ...(mirror ? { extraHealth: () => ({ postgres: mirror.health() }) } : {}),
+    ...(mirror
+      ? { extraHealth: () => ({ postgres: mirror.health() }), beforeRound: () => mirror.release() }
+      : {}),
     onRound: (report, error) => {
       if (error) process.stderr.write(`ledger daemon: round failed: ${(error as Error).message}\n`);
-      else if (report && args.verbose) {
+      // Both databases are published by now: the mirror starts at once, as the next round does.
+      if (report?.published) mirror?.wake();
+      if (report && args.verbose) {
         out(
           dim(
             `${new Date().toISOString()} +${report.events} events, ${report.quarantined} quarantined, ${duration(report.durationMs)}`,
@@ -60,6 +65,8 @@ class Mirror {
   #sync: PgSync | undefined;
   #error: string | undefined;
   #measured: MirrorHealth | undefined;
+  /** Starts the next sync at once; the daemon calls it after each publication. */
+  wake: () => void = () => {};
 
   constructor(
     private readonly postgres: typeof import("@ledger/postgres"),
@@ -84,11 +91,17 @@ class Mirror {
           onOpen: (sync) => {
             this.#sync = sync;
           },
+          wakeWith: (wake) => {
+            this.wake = wake;
+          },
           onSync: (report, error) => {
             if (error) return failed(error);
             this.#error = undefined;
             this.#save();
-            if (report && verbose) out(dim(`${new Date().toISOString()} PostgreSQL +${report.runs} runs`));
+            if (report && verbose)
+              out(
+                dim(`${new Date().toISOString()} PostgreSQL +${report.runs} runs; ${describeSteps(report)}`),
+              );
           },
         });
       } catch (error) {
@@ -96,6 +109,11 @@ class Mirror {
         await delay(5000, undefined, { signal }).catch(() => {});
       }
     }
+  }
+
+  /** Before each round: the sync lets go of index files the round may reuse. */
+  async release(): Promise<void> {
+    await this.#sync?.release();
   }
 
   /** The lag now, or as measured less than a second ago: the daemon asks at every round. */

@@ -2,6 +2,7 @@ import { followPgSync, openPgSync, redactUrl, type SyncReport, syncWithRetry } f
 import type { PgSyncArgs } from "../commands/pg-sync.js";
 import { dim, duration, out } from "../output/print.js";
 import { logRootOf } from "./log-root.js";
+import { describeSteps } from "./pg-sync-steps.js";
 
 export async function pgSync(args: PgSyncArgs): Promise<void> {
   const root = logRootOf(args.root);
@@ -19,7 +20,9 @@ async function follow(args: PgSyncArgs, root: string): Promise<void> {
   const stop = () => controller.abort();
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
-  out(`mirroring ${root} into ${redactUrl(args.pg)} (pid ${process.pid}); SIGTERM or Ctrl-C stops`);
+  // With --json, stdout holds only the syncs' reports, one a line.
+  const say = args.json ? (line: string) => process.stderr.write(`${line}\n`) : out;
+  say(`mirroring ${root} into ${redactUrl(args.pg)} (pid ${process.pid}); SIGTERM or Ctrl-C stops`);
   const report = await followPgSync({
     url: args.pg,
     root,
@@ -28,10 +31,12 @@ async function follow(args: PgSyncArgs, root: string): Promise<void> {
     signal: controller.signal,
     onSync: (sync, error) => {
       if (error) process.stderr.write(`ledger pg-sync: sync failed, retrying: ${(error as Error).message}\n`);
-      else if (sync && args.verbose) out(dim(`${new Date().toISOString()} ${describeSync(sync)}`));
+      else if (sync && args.json) out(JSON.stringify({ at: new Date().toISOString(), ...sync }));
+      else if (sync && args.verbose)
+        out(dim(`${new Date().toISOString()} ${describeSync(sync)}; ${describeSteps(sync)}`));
     },
   });
-  out(
+  say(
     `stopped after ${report.syncs} syncs, ${report.runs} runs written, ${report.failures} failures retried`,
   );
 }

@@ -234,7 +234,7 @@ export async function postgresSuite(runs: number): Promise<void> {
         rate: (median(published.map((p) => p.count)) * 60) / LAG_SECONDS,
         p50: median(published.map((p) => p.p50)),
         p99: median(published.map((p) => p.p99)),
-        note: `${Math.round(median(published.map((p) => p.count)))} publications a run; p99s ${published.map((p) => p.p99.toFixed(0)).join(", ")} ms`,
+        note: `${Math.round(median(published.map((p) => p.count)))} publications a run; p99s ${published.map((p) => p.p99.toFixed(0)).join(", ")} ms${describeSteps(measured.map((m) => m.steps))}`,
       });
     }
     printTable(
@@ -265,10 +265,43 @@ interface LagRun {
   unseen: number;
   /** From each publication of the index to PostgreSQL's checkpoint covering it (ms). */
   published: { count: number; p50: number; p99: number };
+  /** Median ms of each step of the syncs that wrote (`total`: the whole sync), when reported. */
+  steps: Record<string, number>;
 }
 
-function startLedger(args: string[]): { proc: ChildProcess; exited: Promise<unknown> } {
-  const proc = spawn(process.execPath, [ledgerBin, ...args], { stdio: ["ignore", "ignore", "inherit"] });
+/** The runs' median step times (ms per sync), each the median of the runs' medians; "" when none. */
+function describeSteps(runs: Record<string, number>[]): string {
+  const steps = [...new Set(runs.flatMap((r) => Object.keys(r)))];
+  if (steps.length === 0) return "";
+  const each = steps.map((s) => `${s} ${median(runs.flatMap((r) => (s in r ? [r[s]!] : []))).toFixed(0)}`);
+  return `; a sync's steps, median ms: ${each.join(", ")}`;
+}
+
+/** Median ms per step over the syncs `pg-sync --follow --json` reported, the seed's first left out. */
+function syncSteps(lines: string[]): Record<string, number> {
+  const reports = lines
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as { durationMs: number; steps: Record<string, number> })
+    .slice(1);
+  const byStep = new Map<string, number[]>([["total", reports.map((r) => r.durationMs)]]);
+  for (const r of reports)
+    for (const [step, ms] of Object.entries(r.steps)) byStep.set(step, [...(byStep.get(step) ?? []), ms]);
+  return Object.fromEntries(
+    [...byStep].filter(([, ms]) => ms.length > 0).map(([step, ms]) => [step, median(ms)]),
+  );
+}
+
+/** A `ledger` process; with `lines`, its stdout's lines are pushed there as they come. */
+function startLedger(args: string[], lines?: string[]): { proc: ChildProcess; exited: Promise<unknown> } {
+  const proc = spawn(process.execPath, [ledgerBin, ...args], {
+    stdio: ["ignore", lines ? "pipe" : "ignore", "inherit"],
+  });
+  let partial = "";
+  proc.stdout?.setEncoding("utf8").on("data", (text: string) => {
+    const split = (partial + text).split("\n");
+    partial = split.pop() ?? "";
+    lines?.push(...split);
+  });
   return { proc, exited: new Promise((resolve) => proc.once("exit", resolve)) };
 }
 
@@ -301,18 +334,22 @@ function startWriter(root: string, prefix: string, rate: number, seconds: number
  * last event: the time from its append resolving (fdatasync'ed) to a query of PostgreSQL seeing
  * the row, then with its final status, polled every 10 ms (the poll's reply time counts).
  */
-async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --follow"): Promise<LagRun> {
+export async function syncLag(
+  server: PostgresServer,
+  mode: "daemon --pg" | "pg-sync --follow",
+): Promise<LagRun> {
   const dir = mkdtempSync(join(tmpdir(), "ledger-bench-pg-lag-"));
   const root = join(dir, "root");
   const url = await server.createDatabase(`lag_${mode.replace(/\W+/g, "_")}_${Date.now()}`);
   const processes: ReturnType<typeof startLedger>[] = [];
+  const syncLines: string[] = [];
   const client = new pg.Client({ connectionString: url });
   try {
     // A first run, so the log exists for the daemon and the mirror has its tables and a checkpoint.
     await startWriter(root, "seed", 200, 0.2).exited;
     processes.push(startLedger(["daemon", "--root", root, ...(mode === "daemon --pg" ? ["--pg", url] : [])]));
     if (mode === "pg-sync --follow")
-      processes.push(startLedger(["pg-sync", "--follow", "--pg", url, "--root", root]));
+      processes.push(startLedger(["pg-sync", "--follow", "--json", "--pg", url, "--root", root], syncLines));
     await client.connect();
     const count = async () =>
       Number(
@@ -361,6 +398,7 @@ async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --
     samples.sort((a, b) => a - b);
     const published = publications.stop();
     return {
+      steps: syncSteps(syncLines),
       eventsPerSecond: events / LAG_SECONDS,
       p50: median(samples),
       p99: percentile(samples, 0.99),
