@@ -41,6 +41,15 @@ export interface IndexerOptions {
    * The daemon adds its wait between rounds. Commits then run as statements of their own.
    */
   onPhase?: (phase: RoundPhase, ms: number) => void;
+  /**
+   * How a full rebuild reads the log: JavaScript validates line by line ("javascript"), or
+   * DuckDB splits each part and checks its lines with SQL generated from the catalogue, leaving
+   * JavaScript only the lines SQL does not accept ("native"). Both give the same index; on a
+   * 2-core machine the native reader was not yet the faster (see tooling/bench, `indexer`).
+   * @internal
+   * @default "javascript"
+   */
+  fullRebuildReader?: "native" | "javascript";
   /** Called as a round reads the log. */
   onProgress?: (progress: IngestProgress) => void;
 }

@@ -94,6 +94,6 @@ export {
   TRUNCATION_PREVIEW_BYTES,
   type TruncationMarker,
 } from "./line.js";
-export { eventCheckSql, re2Pattern } from "./sql-checks.js";
+export { eventCheckSql, eventCheckSteps, re2Pattern } from "./sql-checks.js";
 export { sqlIdent, sqlString } from "./sql-text.js";
 export { assertEvent, defaultCatalogue, type ValidateOptions, validateEvent } from "./validate.js";

@@ -349,14 +349,20 @@ function nestedObjectCheck(schema: SchemaNode, t: string, ctx: Context): string 
 const NO_VERDICT =
   "{valid: NULL::BOOLEAN, event_id: NULL::VARCHAR, schema_version: NULL::INTEGER, run_id: NULL::VARCHAR, seq: NULL::BIGINT, timestamp_ms: NULL::BIGINT}";
 
+/** The verdict on lines no type's check accepts (`false`) or that no type's check reads (`NULL`). */
+const REFUSED = NO_VERDICT.replace("NULL::BOOLEAN", "false");
+
 /**
- * The verdict on lines of one type (at its latest version), and their envelope, from `_f`: the
- * JSON text of each of the type's fields, read in one pass (see `eventCheckSql`).
+ * The verdict on lines of one type (at its latest version), and their envelope, from `field`:
+ * the JSON text of each field, read in one pass with every other type's (see `eventCheckSql`).
  */
-function typeVerdict(catalogue: EventCatalogue, definition: EventDefinition): string {
+function typeVerdict(
+  catalogue: EventCatalogue,
+  definition: EventDefinition,
+  field: (name: string) => string,
+): string {
   const names = Object.keys(definition.schema.properties);
   if (!names.every(plainText)) return NO_VERDICT;
-  const field = (name: string) => `_f[${names.indexOf(name) + 1}]`;
   const current = objectCheck(definition.schema as unknown as SchemaNode, "_k", field, { depth: 0 });
   const older = catalogue
     .definitions()
@@ -378,52 +384,76 @@ function typeVerdict(catalogue: EventCatalogue, definition: EventDefinition): st
 }
 
 /**
- * A query over `source` (a table, view or subquery with a VARCHAR column `line`: one log line
- * without its newline) returning every column of `source` plus `valid` (TRUE, FALSE or NULL as
- * above) and, for valid lines, the envelope the index keys on: `event_id`, `event_type`,
- * `schema_version`, `run_id` and `seq` (NULL unless the type is run-scoped), `timestamp_ms`.
- * A line is parsed four times in all (validity, type, keys, its type's fields), however many
- * fields its type has, and each type's checks run on its own lines only.
+ * The two steps of `eventCheckSql`, for a caller that runs them as statements of its own:
+ * `fields` reads each line's keys and the JSON text of every field any type has (`_k`, `_f`),
+ * and `verdict(fields)` turns a table or view holding that result into the verdict columns.
+ * `fields` keeps every column of `source`, or with `carry` only that one (and not the line).
  */
-export function eventCheckSql(catalogue: EventCatalogue, source: string): string {
+export function eventCheckSteps(
+  catalogue: EventCatalogue,
+  source: string,
+  carry?: string,
+): { fields: string; verdict: (fields: string) => string } {
   const latest = catalogue.types().map((t) => catalogue.get(t) as EventDefinition);
-  const types = `[${latest.map((d) => sqlString(d.type)).join(", ")}]::VARCHAR[]`;
-  // Each type's fields are read into a materialized step of their own: DuckDB would otherwise
-  // read them again for each use of `_f` in the checks.
-  const steps = latest.map((d, i) => {
-    const names = Object.keys(d.schema.properties).filter(plainText);
-    return `_type${i} AS MATERIALIZED (
-    SELECT *, json_extract(line, [${names.map((n) => sqlString(jsonPath(n))).join(", ")}])::VARCHAR[] AS _f
-    FROM _base WHERE _state = 2 AND _et = ${sqlString(d.type)}
-  )`;
-  });
+  const names = [
+    ...new Set(["event_type", ...latest.flatMap((d) => Object.keys(d.schema.properties).filter(plainText))]),
+  ];
+  const field = (name: string) => `_f[${names.indexOf(name) + 1}]`;
+  const kept = carry === undefined ? "* EXCLUDE (_k, _f, _et, _v)" : carry;
   const branches = latest.map(
-    (d, i) =>
-      `UNION ALL SELECT * EXCLUDE (_k, _state, _f), ${typeVerdict(catalogue, d)} AS _v FROM _type${i}`,
+    (d) => `WHEN _et = ${sqlString(d.type)} THEN ${typeVerdict(catalogue, d, field)}`,
   );
-  return `WITH _read AS MATERIALIZED (
-    SELECT *,
-      CASE WHEN starts_with(line, '{') AND ends_with(line, '}')
-             AND NOT regexp_matches(line, ${sqlString(UNDECIDABLE_TEXT)}) AND json_valid(line)
-           THEN json_keys(line) END AS _k
-    FROM ${source}
-  ), _base AS MATERIALIZED (
-    SELECT *,
-      CASE WHEN _k IS NULL OR NOT ${distinctKeys("_k")} THEN 0 WHEN coalesce(${isString("_t")}, false) THEN 2 ELSE 1 END AS _state,
-      CASE WHEN ${isString("_t")} THEN ${stringValue("_t")} END AS _et
-    FROM (SELECT *, CASE WHEN _k IS NOT NULL THEN json_extract(line, '$."event_type"')::VARCHAR END AS _t FROM _read)
-  ), ${steps.join(", ")}, _checked AS (
-    SELECT * EXCLUDE (_k, _state),
-      CASE WHEN _state = 0 THEN ${NO_VERDICT} ELSE ${NO_VERDICT.replace("NULL::BOOLEAN", "false")} END AS _v
-    FROM _base WHERE _state < 2 OR NOT list_contains(${types}, _et)
-    ${branches.join("\n    ")}
-  )
-  SELECT * EXCLUDE (_t, _et, _v), _v.valid AS valid,
+  const fields = `SELECT ${carry === undefined ? "*" : "* EXCLUDE (line)"},
+      CASE WHEN _k IS NOT NULL AND ${distinctKeys("_k")}
+           THEN json_extract(line, [${names.map((n) => sqlString(jsonPath(n))).join(", ")}])::VARCHAR[] END AS _f
+    FROM (
+      SELECT ${carry === undefined ? "*" : `${carry}, line`},
+        CASE WHEN starts_with(line, '{') AND ends_with(line, '}')
+               AND NOT regexp_matches(line, ${sqlString(UNDECIDABLE_TEXT)}) AND json_valid(line)
+             THEN json_keys(line) END AS _k
+      FROM ${source}
+    )`;
+  const verdict = (from: string) => `SELECT ${kept}, _v.valid AS valid,
     CASE WHEN _v.valid THEN _v.event_id END AS event_id,
     CASE WHEN _v.valid THEN _et END AS event_type,
     CASE WHEN _v.valid THEN _v.schema_version END AS schema_version,
     CASE WHEN _v.valid THEN _v.run_id END AS run_id,
     CASE WHEN _v.valid THEN _v.seq END AS seq,
     CASE WHEN _v.valid THEN _v.timestamp_ms END AS timestamp_ms
-  FROM _checked`;
+  FROM (
+    SELECT *, CASE WHEN _f IS NULL THEN ${NO_VERDICT} WHEN _et IS NULL THEN ${REFUSED}
+      ${branches.join("\n      ")}
+      ELSE ${REFUSED} END AS _v
+    FROM (
+      SELECT *, CASE WHEN ${isString(field("event_type"))} THEN ${stringValue(field("event_type"))} END AS _et
+      FROM ${from}
+    )
+  )`;
+  return { fields, verdict };
+}
+
+/**
+ * A query over `source` (a table, view or subquery with a VARCHAR column `line`: one log line
+ * without its newline) returning every column of `source` plus `valid` (TRUE, FALSE or NULL as
+ * above) and, for valid lines, the envelope the index keys on: `event_id`, `event_type`,
+ * `schema_version`, `run_id` and `seq` (NULL unless the type is run-scoped), `timestamp_ms`.
+ *
+ * A line is parsed three times in all (validity, keys, and every field any type has, in one
+ * `json_extract`), and each type's checks run on its own lines only, as branches of one CASE.
+ *
+ * With `carry`, the result keeps only that column of `source` (a row key) beside the verdict,
+ * so the line's text is not carried past the step that parses it.
+ */
+export function eventCheckSql(
+  catalogue: EventCatalogue,
+  source: string,
+  options: {
+    /** The one column of `source` to return. @default every column */
+    carry?: string;
+  } = {},
+): string {
+  const { fields, verdict } = eventCheckSteps(catalogue, source, options.carry);
+  // The fields are read into a materialized step: DuckDB otherwise inlines the expression into
+  // each of its many uses, parsing the line again for every field a check looks at.
+  return `WITH _typed AS MATERIALIZED (${fields})\n${verdict("_typed")}`;
 }

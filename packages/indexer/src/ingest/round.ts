@@ -14,6 +14,7 @@ import { timed } from "../trace.js";
 import { type ApplyCounts, applyToDatabase } from "./apply.js";
 import { Batch, type BatchFile } from "./batch.js";
 import { type Handoff, handoffLines, handoffPairs, type QuietRanges, readLines } from "./handoff.js";
+import { foldFileNatively, type StagedBatch } from "./native/fold-file.js";
 import { planRound } from "./plan.js";
 import { scanGzip, scanPlain } from "./scan-file.js";
 import { stageBatch } from "./stage.js";
@@ -103,6 +104,33 @@ export async function ingestRound(
   // Bytes read of the plain file being scanned: `report.bytes` counts a file once it is done,
   // and progress would otherwise stand still through a single large part.
   let inFile = 0;
+  /** Folds the staged batch into every database it has events for, and every dirty one. */
+  const fold = async (staged: StagedBatch, bytesDone: number) => {
+    const writing = INDEX_DATABASES.filter(
+      (db) => dirty.has(db) || projectionsOf(db).some((p) => p.eventTypes.some((t) => staged.types.has(t))),
+    );
+    for (const db of writing) dirty.add(db);
+    const counts = await Promise.all(
+      writing.map((db) =>
+        applyToDatabase(
+          connections[db],
+          {
+            database: db,
+            projections: projectionsOf(db),
+            minEventId: staged.minEventId,
+            batchTypes: staged.types,
+            quarantines: staged.quarantines,
+            handoff: handoffTypes,
+          },
+          options.trace !== undefined,
+          onPhase,
+        ),
+      ),
+    );
+    for (const c of counts) addCounts(report, c);
+    for (const f of staged.files) consumed.set(f.file, Math.max(consumed.get(f.file) ?? 0, f.bytes));
+    options.onProgress?.({ bytesDone, bytesTotal, events: report.events });
+  };
   const send = () => {
     const bytesDone = report.bytes + inFile;
     const full = batch;
@@ -110,30 +138,7 @@ export async function ingestRound(
     const previous = pending;
     pending = previous.then(async () => {
       await timed(onPhase, "stage", () => stageBatch(connection, full));
-      const writing = INDEX_DATABASES.filter(
-        (db) => dirty.has(db) || projectionsOf(db).some((p) => p.eventTypes.some((t) => full.types.has(t))),
-      );
-      for (const db of writing) dirty.add(db);
-      const counts = await Promise.all(
-        writing.map((db) =>
-          applyToDatabase(
-            connections[db],
-            {
-              database: db,
-              projections: projectionsOf(db),
-              minEventId: full.minEventId,
-              batchTypes: full.types,
-              quarantines: full.quarantine.length > 0,
-              handoff: handoffTypes,
-            },
-            options.trace !== undefined,
-            onPhase,
-          ),
-        ),
-      );
-      for (const c of counts) addCounts(report, c);
-      for (const f of full.files) consumed.set(f.file, Math.max(consumed.get(f.file) ?? 0, f.bytes));
-      options.onProgress?.({ bytesDone, bytesTotal, events: report.events });
+      await fold({ ...full, quarantines: full.quarantine.length > 0 }, bytesDone);
     });
     // A failure surfaces at the next await of `pending`; keep it from being unhandled meanwhile.
     pending.catch(() => {});
@@ -167,9 +172,37 @@ export async function ingestRound(
     }
     batch.advance(to);
   }
-  for (const { file, from, size } of work) {
+  // A full rebuild may let DuckDB read each file; what it leaves (see foldFileNatively) is
+  // read as in a round.
+  const native = mode === "full" && options.fullRebuildReader === "native";
+  for (const { file, size, ...scanFrom } of work) {
+    let from = scanFrom.from;
     report.files++;
     const meta = metaOf(file, size);
+    if (native) {
+      if (batch.files.length > 0) await send();
+      await pending;
+      const folded = await foldFileNatively(
+        {
+          connection,
+          catalogue: context.catalogue,
+          maxLineBytes,
+          fold: (staged) => fold(staged, report.bytes),
+        },
+        file,
+        meta,
+        from,
+      );
+      const done = folded.complete && folded.end > from && (file.compressed || folded.end >= size);
+      if (done) {
+        report.bytes += file.compressed ? size : folded.end - from;
+        continue;
+      }
+      // Read on in JavaScript: the unfinished last line (its checkpoint stays before it), a line
+      // too long to hold, or what was appended meanwhile.
+      report.bytes += file.compressed ? 0 : folded.end - from;
+      from = folded.end;
+    }
     batch.beginFile(meta, from);
     const between = async (at: number) => {
       // A gzipped part's offsets count decompressed bytes, not the compressed bytes of the total.

@@ -11,8 +11,11 @@ const started = performance.now();
 let events = 0;
 // Every log file, as a DuckDB glob inside a SQL string literal.
 const glob = join(root, "events", "*", "*.jsonl").replaceAll("'", "''");
-if (contestant === "ledger") {
-  const indexer = await openIndexer({ root });
+if (contestant === "ledger" || contestant === "ledger-native") {
+  const indexer = await openIndexer({
+    root,
+    fullRebuildReader: contestant === "ledger-native" ? "native" : "javascript",
+  });
   events = (await indexer.rebuild()).events;
   await indexer.close();
 } else if (contestant === "floor") {

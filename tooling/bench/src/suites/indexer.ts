@@ -21,7 +21,7 @@ function logOf(events: number, prefix: string): string {
 }
 
 function rebuildIn(
-  contestant: "ledger" | "seeds" | "floor",
+  contestant: "ledger" | "ledger-native" | "seeds" | "floor",
   root: string,
 ): { ms: number; events: number; maxRssMB: number } {
   const out = execFileSync(process.execPath, ["src/children/rebuild.mjs", contestant, root], {
@@ -101,10 +101,11 @@ export async function indexerSuite(runs: number): Promise<void> {
     const full: Row[] = [];
     const names = {
       ledger: "ledger rebuild (validated, 3 dbs, pointers)",
+      "ledger-native": "ledger rebuild, DuckDB splits and checks lines",
       seeds: "seeds: CREATE OR REPLACE ... read_json_auto",
       floor: "floor: DuckDB alone, 2 tables, no checks",
     };
-    for (const contestant of ["ledger", "seeds", "floor"] as const) {
+    for (const contestant of ["ledger", "ledger-native", "seeds", "floor"] as const) {
       const samples = Array.from({ length: runs }, () => rebuildIn(contestant, big));
       const ms = median(samples.map((s) => s.ms));
       const rss = median(samples.map((s) => s.maxRssMB));
