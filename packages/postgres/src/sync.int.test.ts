@@ -140,6 +140,36 @@ describeWithPostgres("pg-sync", ({ database }) => {
     expect((await mirrorRows(url)).runs).toHaveLength(13);
   });
 
+  it("times each step of a sync, and tells when no sync is running", async () => {
+    const root = tempRoot();
+    writeLog(root, backtests(5));
+    await index(root);
+    const sync = await openPgSync({ url: await database(), root });
+    try {
+      await sync.idle();
+      let done = false;
+      const running = sync.sync().then((report) => {
+        done = true;
+        return report;
+      });
+      await sync.idle();
+      expect(done).toBe(true);
+      const report = await running;
+      expect(Object.keys(report.steps)).toEqual([
+        "begin",
+        "offsets",
+        "changed",
+        "read",
+        "copy",
+        "checkpoint",
+        "commit",
+      ]);
+      expect(Object.values(report.steps).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(report.durationMs);
+    } finally {
+      await sync.close();
+    }
+  });
+
   it("gives the same rows for a shuffled stream, indexed over several rounds, as for the ordered one", async () => {
     const events = backtests(12);
     const ordered = tempRoot();

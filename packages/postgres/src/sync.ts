@@ -64,6 +64,8 @@ export class PgSync {
   readonly #reader: IndexReader;
   readonly #batch: number;
   #client: pg.Client | undefined;
+  /** The sync running now, if any. */
+  #running: Promise<SyncReport> | undefined;
   /** The checkpoint PostgreSQL was last seen to hold, and when it was committed. */
   #held: { offsets: IndexOffsets; syncedAt: string | null } | undefined;
 
@@ -94,7 +96,22 @@ export class PgSync {
   }
 
   /** Brings PostgreSQL up to the published index, in one transaction. */
-  async sync(): Promise<SyncReport> {
+  sync(): Promise<SyncReport> {
+    const running = this.#syncOnce();
+    this.#running = running;
+    const clear = () => {
+      if (this.#running === running) this.#running = undefined;
+    };
+    running.then(clear, clear);
+    return running;
+  }
+
+  /** Resolves once no sync is running: at once when none is. Never rejects. */
+  async idle(): Promise<void> {
+    await this.#running?.catch(() => {});
+  }
+
+  async #syncOnce(): Promise<SyncReport> {
     const started = performance.now();
     if (!this.#reader.exists()) throw new IndexMissingError(join(this.#indexDir(), "runs.duckdb"));
     const client = await this.#connect();
