@@ -334,10 +334,7 @@ function startWriter(root: string, prefix: string, rate: number, seconds: number
  * last event: the time from its append resolving (fdatasync'ed) to a query of PostgreSQL seeing
  * the row, then with its final status, polled every 10 ms (the poll's reply time counts).
  */
-export async function syncLag(
-  server: PostgresServer,
-  mode: "daemon --pg" | "pg-sync --follow",
-): Promise<LagRun> {
+async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --follow"): Promise<LagRun> {
   const dir = mkdtempSync(join(tmpdir(), "ledger-bench-pg-lag-"));
   const root = join(dir, "root");
   const url = await server.createDatabase(`lag_${mode.replace(/\W+/g, "_")}_${Date.now()}`);
