@@ -300,8 +300,6 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     expect(ledger(["demo", "--runs", "2", "--root", root]).code).toBe(0);
     const url = await database();
     const daemon = start([BIN, "daemon", "--root", root, "--interval", "1"]);
-    // Long enough (60 runs over 7 s or more) that three syncs are caught open, however quick each is.
-    const writer = writeBacktests(root, "restart", 60, 2, 250);
     // A run per statement, so a sync's transaction lasts long enough to be caught open.
     const follower = start([BIN, "pg-sync", "--follow", "--pg", url, "--root", root, "--batch-runs", "1"]);
     let stderr = "";
@@ -312,6 +310,10 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     let restarts = 0;
     try {
       for (let round = 0; round < 3; round++) {
+        // A writer for each round (20 runs over 2.5 s or more): there are syncs to catch open
+        // however quick each is and however long the follower took to come back from the last
+        // restart.
+        const writer = writeBacktests(root, `restart${round}`, 20, 2, 250);
         for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(2)) {
           if (await watcher.open()) {
             server.restart();
@@ -319,13 +321,13 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
             break;
           }
         }
+        await exited(writer);
+        expect(writer.exitCode).toBe(0);
       }
     } finally {
       await watcher.close();
     }
     expect(restarts).toBe(3);
-    await exited(writer);
-    expect(writer.exitCode).toBe(0);
 
     // The follower lived through the restarts and catches up by itself: PostgreSQL ends equal to
     // a fresh sync of the same index into an empty database.
