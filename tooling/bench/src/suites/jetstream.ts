@@ -76,7 +76,11 @@ async function ledgerAppends(
 ): Promise<Sample> {
   const options = await freshStream(servers, replicas);
   const writer = await openJetStreamWriter({ ...options, maxInFlight: window });
-  const events = Array.from({ length: count + WARM_UP }, (_, i) => typicalTrial(i) as EventInputLike);
+  // As an emitter sends them: no envelope, so the writer stamps each one as it would for a backtest.
+  const events = Array.from({ length: count + WARM_UP }, (_, i) => {
+    const { event_id, timestamp_ms, schema_version, seq, ...input } = typicalTrial(i);
+    return input as EventInputLike;
+  });
   const sample = await closedLoop(window, count, (i) => writer.append(events[i]!));
   await writer.close();
   return sample;
