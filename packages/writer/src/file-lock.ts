@@ -51,7 +51,7 @@ const held = new Map<string, string>();
 let exitHook = false;
 
 /**
- * An exclusive claim on a file: `<path>.lock` beside it, created with O_EXCL. The writer claims
+ * An exclusive claim on a file: `<path>.lock` beside it, created atomically (see createExclusive). The writer claims
  * part files with it; the indexer claims the index.
  * A lock whose owner process is gone is stale and is broken under a `.break` guard directory, so
  * two processes that both find it stale cannot both take it.
@@ -109,21 +109,24 @@ export class FileLock {
   }
 }
 
+/**
+ * Writes the owner to a private file, then links it to the lock path: link fails with EEXIST as
+ * O_EXCL does, and the lock never exists half-written, so a process killed while taking it leaves
+ * either no lock or a complete one naming a dead owner, never one the next taker must wait out.
+ */
 function createExclusive(path: string, token: string): boolean {
   const owner: LockOwner = { pid: process.pid, host: HOST, start: SELF_START, token };
-  let fd: number;
+  const draft = `${path}.${token}`;
+  fs.writeFileSync(draft, JSON.stringify(owner), { flag: "wx", mode: 0o600 });
   try {
-    fd = fs.openSync(path, "wx", 0o600);
+    fs.linkSync(draft, path);
+    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw error;
-  }
-  try {
-    fs.writeSync(fd, JSON.stringify(owner));
   } finally {
-    fs.closeSync(fd);
+    fs.rmSync(draft, { force: true });
   }
-  return true;
 }
 
 /** Removes a stale lock if it still carries `token`; true when the caller may try again. */
