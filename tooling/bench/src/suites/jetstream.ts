@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,8 +7,8 @@ import { openIndexReader } from "@ledger/indexer";
 import { ensureStream, eventSubject, openJetStreamWriter } from "@ledger/jetstream";
 import { findNatsServer, startNatsCluster, startNatsServer } from "@ledger/jetstream/test-support";
 import { type EventInputLike, EventStamper } from "@ledger/writer";
-import { jetstream } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, createInbox, headers } from "@nats-io/transport-node";
 import { median, percentile } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
 import { typicalTrial } from "./validate.js";
@@ -18,8 +18,40 @@ const now = () => performance.now();
 
 interface Sample {
   rate: number;
-  p50: number;
-  p99: number;
+  /** Undefined where acks are counted, not matched to their appends. */
+  p50?: number;
+  p99?: number;
+  /** CPU microseconds per event while timed: this process (the client) and the nats-server(s). */
+  clientUs: number;
+  serverUs: number;
+}
+
+/** Linux reports a process's CPU time in /proc/PID/stat in ticks of 1/USER_HZ, always 100 per second. */
+const TICKS_PER_S = 100;
+
+/** CPU seconds (user + system) a process has used so far. */
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces): state is the first, utime the 12th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+}
+
+/**
+ * Starts counting CPU time, of this process and of the servers; the returned function stops and
+ * gives microseconds per event of each.
+ */
+function startCpu(serverPids: number[]): (events: number) => { clientUs: number; serverUs: number } {
+  const client = process.cpuUsage();
+  const servers = serverPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+  return (events) => {
+    const used = process.cpuUsage(client);
+    const serverSeconds = serverPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0) - servers;
+    return {
+      clientUs: (used.user + used.system) / events,
+      serverUs: (serverSeconds * 1e6) / events,
+    };
+  };
 }
 
 let streams = 0;
@@ -31,7 +63,12 @@ const WARM_UP = 500;
  * Closed-loop appenders: each waits for its ack before sending the next. Events `count` and on
  * warm up the connection and the code first, untimed.
  */
-async function closedLoop(window: number, count: number, append: (i: number) => Promise<unknown>) {
+async function closedLoop(
+  window: number,
+  count: number,
+  serverPids: number[],
+  append: (i: number) => Promise<unknown>,
+): Promise<Sample> {
   let warm = count;
   await Promise.all(
     Array.from({ length: window }, async () => {
@@ -40,6 +77,7 @@ async function closedLoop(window: number, count: number, append: (i: number) => 
   );
   const latencies: number[] = [];
   let next = 0;
+  const cpu = startCpu(serverPids);
   const started = now();
   await Promise.all(
     Array.from({ length: window }, async () => {
@@ -51,12 +89,9 @@ async function closedLoop(window: number, count: number, append: (i: number) => 
       }
     }),
   );
+  const rate = count / ((now() - started) / 1000);
   const sorted = Float64Array.from(latencies).sort();
-  return {
-    rate: count / ((now() - started) / 1000),
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-  };
+  return { rate, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), ...cpu(count) };
 }
 
 /** A fresh stream for one measurement, so every contestant starts from an empty one. */
@@ -67,13 +102,23 @@ async function freshStream(servers: string[], replicas: 1 | 3) {
   return options;
 }
 
+/** Where and how hard one measurement appends; `serverPids` are the servers whose CPU is counted. */
+interface Load {
+  servers: string[];
+  serverPids: number[];
+  replicas: 1 | 3;
+  window: number;
+  count: number;
+}
+
+/** The events of a run, stamped as a writer would before the clock starts. */
+function stampedTrials(count: number) {
+  const stamper = new EventStamper();
+  return Array.from({ length: count + WARM_UP }, (_, i) => stamper.stamp(typicalTrial(i) as EventInputLike));
+}
+
 /** ledger's JetStream writer: stamps and validates each event, then publishes it with its id. */
-async function ledgerAppends(
-  servers: string[],
-  replicas: 1 | 3,
-  window: number,
-  count: number,
-): Promise<Sample> {
+async function ledgerAppends({ servers, serverPids, replicas, window, count }: Load): Promise<Sample> {
   const options = await freshStream(servers, replicas);
   const writer = await openJetStreamWriter({ ...options, maxInFlight: window });
   // As an emitter sends them: no envelope, so the writer stamps each one as it would for a backtest.
@@ -81,7 +126,7 @@ async function ledgerAppends(
     const { event_id, timestamp_ms, schema_version, seq, ...input } = typicalTrial(i);
     return input as EventInputLike;
   });
-  const sample = await closedLoop(window, count, (i) => writer.append(events[i]!));
+  const sample = await closedLoop(window, count, serverPids, (i) => writer.append(events[i]!));
   await writer.close();
   return sample;
 }
@@ -90,20 +135,12 @@ async function ledgerAppends(
  * The official client's own loop: `js.publish` with the message id, the same events stamped the
  * same way before the clock starts, the same window.
  */
-async function officialPublish(
-  servers: string[],
-  replicas: 1 | 3,
-  window: number,
-  count: number,
-): Promise<Sample> {
+async function officialPublish({ servers, serverPids, replicas, window, count }: Load): Promise<Sample> {
   const options = await freshStream(servers, replicas);
-  const stamper = new EventStamper();
-  const stamped = Array.from({ length: count + WARM_UP }, (_, i) =>
-    stamper.stamp(typicalTrial(i) as EventInputLike),
-  );
+  const stamped = stampedTrials(count);
   const nc = await connect({ servers });
   const js = jetstream(nc);
-  const sample = await closedLoop(window, count, (i) => {
+  const sample = await closedLoop(window, count, serverPids, (i) => {
     const { event, line } = stamped[i]!;
     return js.publish(eventSubject(options.subjectPrefix, event), line!.slice(0, -1), {
       msgID: event.event_id,
@@ -114,60 +151,130 @@ async function officialPublish(
 }
 
 /**
- * Both contestants `runs` times, alternating (and alternating which goes first), so a change in
- * the machine's load over the suite falls on both alike; medians of each, and the median of the
- * paired runs' ratios.
+ * The floor of this transport on this machine, not a path users take: the official client's bare
+ * `nc.publish` of payloads serialized before the clock starts, with the same subject and headers
+ * as ledger's writer sends (`Nats-Msg-Id`, `Nats-Expected-Stream`) and one shared reply subject
+ * whose acks are counted, not read; no stamping, no validation, no retry. The stream's message
+ * count afterwards checks that every publish was stored.
  */
-async function sideBySide(
-  runs: number,
-  ledger: () => Promise<Sample>,
-  official: () => Promise<Sample>,
-): Promise<{ ledger: Omit<Row, "name">; official: Omit<Row, "name">; ratio: number }> {
-  const ours: Sample[] = [];
-  const theirs: Sample[] = [];
+async function floorPublish({ servers, serverPids, replicas, window, count }: Load): Promise<Sample> {
+  const options = await freshStream(servers, replicas);
+  const messages = stampedTrials(count).map(({ event, line }) => ({
+    subject: eventSubject(options.subjectPrefix, event),
+    id: event.event_id,
+    data: Buffer.from(line!.slice(0, -1)),
+  }));
+  const nc = await connect({ servers });
+  const inbox = createInbox();
+  const sent = headers();
+  sent.set("Nats-Expected-Stream", options.stream);
+  let next = 0;
+  let acked = 0;
+  let end = 0;
+  let done = () => {};
+  const publish = () => {
+    const m = messages[next++]!;
+    sent.set("Nats-Msg-Id", m.id);
+    nc.publish(m.subject, m.data, { headers: sent, reply: inbox });
+  };
+  nc.subscribe(inbox, {
+    callback: () => {
+      acked++;
+      if (next < end) publish();
+      else if (acked === end) done();
+    },
+  });
+  /** Publishes up to message `upTo`, `window` unacknowledged at most. */
+  const until = (upTo: number) =>
+    new Promise<void>((resolve) => {
+      end = upTo;
+      done = resolve;
+      while (next < end && next - acked < window) publish();
+    });
+  await until(WARM_UP);
+  const cpu = startCpu(serverPids);
+  const started = now();
+  await until(WARM_UP + count);
+  const rate = count / ((now() - started) / 1000);
+  const sample = { rate, ...cpu(count) };
+  const info = await (await jetstreamManager(nc)).streams.info(options.stream);
+  await nc.close();
+  if (info.state.messages !== WARM_UP + count) {
+    throw new Error(`floor: ${info.state.messages} of ${WARM_UP + count} publishes stored`);
+  }
+  return sample;
+}
+
+type Medians = Omit<Row, "name"> & { cpu: string };
+
+/**
+ * Every contestant `runs` times, taking turns (and rotating which goes first), so a change in the
+ * machine's load over the suite falls on all alike; medians of each, and the median of each one's
+ * paired ratio to the first contestant (the official client's loop) measured in the same run.
+ */
+async function sideBySide(runs: number, contestants: (() => Promise<Sample>)[]) {
+  const samples: Sample[][] = contestants.map(() => []);
   for (let r = 0; r < runs; r++) {
-    if (r % 2 === 0) {
-      ours.push(await ledger());
-      theirs.push(await official());
-    } else {
-      theirs.push(await official());
-      ours.push(await ledger());
+    for (let k = 0; k < contestants.length; k++) {
+      const c = (r + k) % contestants.length;
+      samples[c]!.push(await contestants[c]!());
     }
   }
-  const medians = (samples: Sample[]) => ({
-    rate: median(samples.map((s) => s.rate)),
-    p50: median(samples.map((s) => s.p50)),
-    p99: median(samples.map((s) => s.p99)),
+  const optional = (values: (number | undefined)[]) =>
+    values.some((v) => v === undefined) ? null : median(values as number[]);
+  return samples.map((mine) => {
+    const medians: Medians = {
+      rate: median(mine.map((s) => s.rate)),
+      p50: optional(mine.map((s) => s.p50)),
+      p99: optional(mine.map((s) => s.p99)),
+      cpu: `CPU/event: client ${median(mine.map((s) => s.clientUs)).toFixed(1)} us, nats-server ${median(mine.map((s) => s.serverUs)).toFixed(1)} us`,
+    };
+    return { ...medians, ratio: median(mine.map((s, i) => s.rate / samples[0]![i]!.rate)) };
   });
-  return {
-    ledger: medians(ours),
-    official: medians(theirs),
-    ratio: median(ours.map((s, i) => s.rate / theirs[i]!.rate)),
-  };
 }
 
 /** The one-minute load average over the cores: above 1, other work is competing for them. */
 const load = () => `load ${(loadavg()[0]! / availableParallelism()).toFixed(1)}/core`;
 
-async function appendTable(title: string, servers: string[], replicas: 1 | 3, runs: number): Promise<void> {
+/**
+ * ledger's writer beside `js.publish` with 1 and 256 in flight; at 256 in flight on one node, also
+ * the transport's floor (`floorPublish`), an extra row that bounds what any client reaches here.
+ */
+async function appendTable(
+  title: string,
+  servers: string[],
+  serverPids: () => number[],
+  replicas: 1 | 3,
+  runs: number,
+): Promise<void> {
   const rows: Row[] = [];
   for (const [window, count] of [
     [1, 2_000],
     [256, 40_000],
   ] as const) {
     const before = load();
-    const pair = await sideBySide(
-      runs,
-      () => ledgerAppends(servers, replicas, window, count),
-      () => officialPublish(servers, replicas, window, count),
-    );
+    const withFloor = replicas === 1 && window === 256;
+    const at = (): Load => ({ servers, serverPids: serverPids(), replicas, window, count });
+    const [official, ledger, floor] = await sideBySide(runs, [
+      () => officialPublish(at()),
+      () => ledgerAppends(at()),
+      ...(withFloor ? [() => floorPublish(at())] : []),
+    ]);
     const note = `${count} events, ${before} -> ${load()}`;
+    const paired = (m: { ratio: number }) => `paired runs: ${m.ratio.toFixed(2)}x js.publish`;
     rows.push({
       name: `ledger JetStreamWriter x${window}`,
-      ...pair.ledger,
-      note: `${note}; paired runs: ${pair.ratio.toFixed(2)}x js.publish`,
+      ...ledger!,
+      note: `${note}; ${paired(ledger!)}; ${ledger!.cpu}`,
     });
-    rows.push({ name: `js.publish x${window}`, ...pair.official, note });
+    rows.push({ name: `js.publish x${window}`, ...official!, note: `${note}; ${official!.cpu}` });
+    if (floor) {
+      rows.push({
+        name: `EXTRA floor: bare nc.publish x${window}`,
+        ...floor,
+        note: `a floor, not a path users take (pre-serialized, no stamping or validation, acks counted not read); ${note}; ${paired(floor)}; ${floor.cpu}`,
+      });
+    }
     process.stderr.write(`  measured ${title}, ${window} in flight\n`);
   }
   printTable(`${title}, medians of ${runs} runs`, "events/s", rows, "js.publish x256");
@@ -301,14 +408,16 @@ export async function jetstreamSuite(runs: number): Promise<void> {
   }
   const single = await startNatsServer();
   try {
-    await appendTable("JetStream appends, one node (replicas 1)", [single.url], 1, runs);
+    const pids = () => [single.pid!];
+    await appendTable("JetStream appends, one node (replicas 1)", [single.url], pids, 1, runs);
     await visibleTable([single.url]);
   } finally {
     await single.destroy();
   }
   const cluster = await startNatsCluster(3);
   try {
-    await appendTable("JetStream appends, three-node cluster (replicas 3)", cluster.urls, 3, runs);
+    const pids = () => cluster.servers.map((s) => s.pid!);
+    await appendTable("JetStream appends, three-node cluster (replicas 3)", cluster.urls, pids, 3, runs);
   } finally {
     await cluster.destroy();
   }
