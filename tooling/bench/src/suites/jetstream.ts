@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { openIndexReader } from "@ledger/indexer";
 import { ensureStream, eventSubject, openJetStreamWriter } from "@ledger/jetstream";
 import { findNatsServer, startNatsCluster, startNatsServer } from "@ledger/jetstream/test-support";
-import { type EventInputLike, EventStamper } from "@ledger/writer";
+import { type EventInputLike, EventStamper, type Stamped } from "@ledger/writer";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, createInbox, headers } from "@nats-io/transport-node";
 import { median, percentile } from "../harness/stats.js";
@@ -117,15 +117,19 @@ function stampedTrials(count: number) {
   return Array.from({ length: count + WARM_UP }, (_, i) => stamper.stamp(typicalTrial(i) as EventInputLike));
 }
 
+/** The events of a run as an emitter sends them: no envelope, so a writer stamps each one. */
+function emittedTrials(count: number) {
+  return Array.from({ length: count + WARM_UP }, (_, i) => {
+    const { event_id, timestamp_ms, schema_version, seq, ...input } = typicalTrial(i);
+    return input as EventInputLike;
+  });
+}
+
 /** ledger's JetStream writer: stamps and validates each event, then publishes it with its id. */
 async function ledgerAppends({ servers, serverPids, replicas, window, count }: Load): Promise<Sample> {
   const options = await freshStream(servers, replicas);
   const writer = await openJetStreamWriter({ ...options, maxInFlight: window });
-  // As an emitter sends them: no envelope, so the writer stamps each one as it would for a backtest.
-  const events = Array.from({ length: count + WARM_UP }, (_, i) => {
-    const { event_id, timestamp_ms, schema_version, seq, ...input } = typicalTrial(i);
-    return input as EventInputLike;
-  });
+  const events = emittedTrials(count);
   const sample = await closedLoop(window, count, serverPids, (i) => writer.append(events[i]!));
   await writer.close();
   return sample;
@@ -154,16 +158,25 @@ async function officialPublish({ servers, serverPids, replicas, window, count }:
  * The floor of this transport on this machine, not a path users take: the official client's bare
  * `nc.publish` of payloads serialized before the clock starts, with the same subject and headers
  * as ledger's writer sends (`Nats-Msg-Id`, `Nats-Expected-Stream`) and one shared reply subject
- * whose acks are counted, not read; no stamping, no validation, no retry. The stream's message
- * count afterwards checks that every publish was stored.
+ * whose acks are counted, not read; no stamping, no validation, no retry. With `stamping`, each
+ * event is stamped, validated and serialized as it is published, as ledger's writer must: the
+ * floor of any writer that keeps ledger's promises. The stream's message count afterwards checks
+ * that every publish was stored.
  */
-async function floorPublish({ servers, serverPids, replicas, window, count }: Load): Promise<Sample> {
+async function floorPublish(
+  { servers, serverPids, replicas, window, count }: Load,
+  stamping: boolean,
+): Promise<Sample> {
   const options = await freshStream(servers, replicas);
-  const messages = stampedTrials(count).map(({ event, line }) => ({
+  const message = ({ event, line }: Stamped) => ({
     subject: eventSubject(options.subjectPrefix, event),
     id: event.event_id,
     data: Buffer.from(line!.slice(0, -1)),
-  }));
+  });
+  const stamper = new EventStamper();
+  const inputs = emittedTrials(count);
+  const ready = stamping ? [] : stampedTrials(count).map(message);
+  const messageAt = stamping ? (i: number) => message(stamper.stamp(inputs[i]!)) : (i: number) => ready[i]!;
   const nc = await connect({ servers });
   const inbox = createInbox();
   const sent = headers();
@@ -173,7 +186,7 @@ async function floorPublish({ servers, serverPids, replicas, window, count }: Lo
   let end = 0;
   let done = () => {};
   const publish = () => {
-    const m = messages[next++]!;
+    const m = messageAt(next++);
     sent.set("Nats-Msg-Id", m.id);
     nc.publish(m.subject, m.data, { headers: sent, reply: inbox });
   };
@@ -238,7 +251,8 @@ const load = () => `load ${(loadavg()[0]! / availableParallelism()).toFixed(1)}/
 
 /**
  * ledger's writer beside `js.publish` with 1 and 256 in flight; at 256 in flight on one node, also
- * the transport's floor (`floorPublish`), an extra row that bounds what any client reaches here.
+ * the transport's floor (`floorPublish`), bare and stamping: extra rows that bound what any client,
+ * and any writer that stamps and validates, reaches on this machine.
  */
 async function appendTable(
   title: string,
@@ -255,10 +269,10 @@ async function appendTable(
     const before = load();
     const withFloor = replicas === 1 && window === 256;
     const at = (): Load => ({ servers, serverPids: serverPids(), replicas, window, count });
-    const [official, ledger, floor] = await sideBySide(runs, [
+    const [official, ledger, floor, stampingFloor] = await sideBySide(runs, [
       () => officialPublish(at()),
       () => ledgerAppends(at()),
-      ...(withFloor ? [() => floorPublish(at())] : []),
+      ...(withFloor ? [() => floorPublish(at(), false), () => floorPublish(at(), true)] : []),
     ]);
     const note = `${count} events, ${before} -> ${load()}`;
     const paired = (m: { ratio: number }) => `paired runs: ${m.ratio.toFixed(2)}x js.publish`;
@@ -268,11 +282,16 @@ async function appendTable(
       note: `${note}; ${paired(ledger!)}; ${ledger!.cpu}`,
     });
     rows.push({ name: `js.publish x${window}`, ...official!, note: `${note}; ${official!.cpu}` });
-    if (floor) {
+    if (floor && stampingFloor) {
       rows.push({
         name: `EXTRA floor: bare nc.publish x${window}`,
         ...floor,
         note: `a floor, not a path users take (pre-serialized, no stamping or validation, acks counted not read); ${note}; ${paired(floor)}; ${floor.cpu}`,
+      });
+      rows.push({
+        name: `EXTRA floor + stamping x${window}`,
+        ...stampingFloor,
+        note: `the floor stamping, validating and serializing each event as ledger must; not a path users take; ${note}; ${paired(stampingFloor)}; ${stampingFloor.cpu}`,
       });
     }
     process.stderr.write(`  measured ${title}, ${window} in flight\n`);
