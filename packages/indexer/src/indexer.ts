@@ -13,7 +13,7 @@ import { checkIndexerOptions } from "./options-check.js";
 import { coreProjections } from "./projections/core.js";
 import { checkProjectionNames, INDEX_DATABASES, type IndexDatabase } from "./projections/define.js";
 import { Attachments } from "./store/attachments.js";
-import { closeEngine, type Engine, openEngine, useThreads } from "./store/engine.js";
+import { closeEngine, type Engine, openEngine, useFor } from "./store/engine.js";
 import { forgetSince } from "./store/forget-since.js";
 import {
   logLacksCheckpointParts,
@@ -133,7 +133,7 @@ export class Indexer {
       return { files, signature: sizes.join("|") };
     });
     if (signature === this.#lastSizes && !everyDatabase) return emptyReport("incremental", started);
-    await useThreads(this.#engine, "round");
+    await useFor(this.#engine, "round");
     const attached = await timed(onPhase, "attach", () => this.#attachOrRebuild());
     if ("rebuilt" in attached) return attached.rebuilt;
     const unpublished =
@@ -166,7 +166,7 @@ export class Indexer {
     const started = performance.now();
     const files = listLogFiles(this.#paths.events);
     this.#lastSizes = undefined;
-    await useThreads(this.#engine, "rebuild");
+    await useFor(this.#engine, "rebuild");
     if (options.sinceDate !== undefined) {
       if (!isDay(options.sinceDate))
         throw new IndexCheckError(`sinceDate must be YYYY-MM-DD, got "${options.sinceDate}"`);

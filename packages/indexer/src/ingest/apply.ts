@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ProjectionError } from "../errors.js";
+import { asIndexWriteError, ProjectionError } from "../errors.js";
 import type { IndexDatabase, Projection } from "../projections/define.js";
 import { firstLine, inTransaction, sqlIdent, sqlString } from "../sql.js";
 import { type RoundPhase, timed } from "../trace.js";
@@ -176,7 +176,8 @@ async function replayOneByOne(connection: DuckDBConnection, list: Step[]): Promi
       try {
         await connection.run(step.sql);
       } catch (error) {
-        if (!step.projection) throw error;
+        // A full disk is no fault of the projection's: it is reported as what it is.
+        if (!step.projection || asIndexWriteError(error) !== error) throw error;
         throw new ProjectionError(`projection ${step.projection} failed: ${firstLine(error)}`, {
           cause: error,
         });

@@ -9,6 +9,7 @@ import {
   type Projection,
   projectionsIn,
 } from "../projections/define.js";
+import { allSettled } from "../settled.js";
 import { type Checkpoints, readCheckpoints } from "../store/checkpoints.js";
 import { timed } from "../trace.js";
 import { type ApplyCounts, applyToDatabase } from "./apply.js";
@@ -110,7 +111,7 @@ export async function ingestRound(
       (db) => dirty.has(db) || projectionsOf(db).some((p) => p.eventTypes.some((t) => staged.types.has(t))),
     );
     for (const db of writing) dirty.add(db);
-    const counts = await Promise.all(
+    const counts = await allSettled(
       writing.map((db) =>
         applyToDatabase(
           connections[db],

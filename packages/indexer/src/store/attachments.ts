@@ -10,6 +10,7 @@ import {
   type Projection,
   projectionsIn,
 } from "../projections/define.js";
+import { allSettled } from "../settled.js";
 import { firstLine, sqlIdent, sqlString } from "../sql.js";
 import { type RoundPhase, timed } from "../trace.js";
 import { Generations } from "./generations.js";
@@ -84,7 +85,7 @@ export class Attachments {
     const fresh = new Set<IndexDatabase>();
     // Each database's generations are its own folder: the three are attached at once.
     // Settled, not raced: a failure must not leave another database's attach still running.
-    const outcomes = await Promise.allSettled(
+    await allSettled(
       INDEX_DATABASES.map(async (db) => {
         const attach = (path: string) => this.#attach(db, path, mode);
         const gens = this.#generations[db];
@@ -92,7 +93,6 @@ export class Attachments {
         if (prepared.empty) fresh.add(db);
       }),
     );
-    for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
     const unchecked = INDEX_DATABASES.filter((db) => !fresh.has(db) && !this.#isChecked(db));
     let present = new Set<string>();
     if (unchecked.length > 0) {
@@ -142,7 +142,7 @@ export class Attachments {
       return path === undefined ? [] : [[db, path] as const];
     });
     await timed(this.onPhase, "checkpoint", () =>
-      Promise.all(
+      allSettled(
         attached
           .filter(([db]) => publish.has(db))
           .map(([db]) => this.#connections[db].run(`CHECKPOINT ${sqlIdent(db)}`)),
@@ -162,6 +162,10 @@ export class Attachments {
    */
   async detachAfterFailure(): Promise<void> {
     this.#attached.clear();
+    // A COMMIT whose checkpoint failed leaves its connection in an aborted transaction, which
+    // would refuse every statement of the next round.
+    for (const connection of Object.values(this.#connections))
+      await connection.run("ROLLBACK").catch(() => {});
     await this.#connection.run("USE memory").catch(() => {});
     for (const db of INDEX_DATABASES) {
       await this.#connection.run(`DETACH DATABASE IF EXISTS ${sqlIdent(db)}`).catch(() => {});
