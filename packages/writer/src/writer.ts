@@ -170,7 +170,9 @@ export class Writer implements Appender {
     const part = this.#part!;
     this.#wroteThisTurn = true;
     // Cleared before the awaiting appender resumes, so its next event is written at once too.
-    queueMicrotask(this.#endTurn);
+    // A reaction on a settled promise, not queueMicrotask, which wraps each callback in an async
+    // resource.
+    SETTLED.then(this.#endTurn);
     try {
       writeStringSync(part.fd, line, bytes);
       fdatasyncSync(part.fd);
@@ -408,6 +410,8 @@ export class Writer implements Appender {
     }
   }
 }
+
+const SETTLED = Promise.resolve();
 
 /** The loop's next turn, after every pending callback and promise job, or `ms` from now. */
 const nextTurn = (ms: number) => new Promise<void>((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
