@@ -126,8 +126,9 @@ export class EventStamper {
             schema_version: input.schema_version ?? this.catalogue.latestVersion(type) ?? 1,
             timestamp_ms: input.timestamp_ms ?? now,
           };
-    for (const key of Object.keys(input)) {
-      if (event[key] !== undefined) continue;
+    // for-in rather than Object.keys: no array made per event; the inputs are plain literals.
+    for (const key in input) {
+      if (event[key] !== undefined || !Object.hasOwn(input, key)) continue;
       // An own `__proto__` field (JSON.parse makes them) must stay a field, not become a prototype.
       if (key === "__proto__")
         Object.defineProperty(event, key, {
