@@ -1,13 +1,20 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { FileLock } from "./file-lock.js";
 import { tempRoot } from "./test-support/temp-root.js";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const script = fileURLToPath(new URL("./test-support/lock-child.ts", import.meta.url));
+/** Children still running: a child spins until killed, so a failed test must not leave one. */
+const running = new Set<ChildProcess>();
+
+afterEach(() => {
+  for (const child of running) child.kill("SIGKILL");
+  running.clear();
+});
 
 /** Starts a child that takes and releases the lock in a loop; resolves once it has held it. */
 async function churner(target: string) {
@@ -15,7 +22,13 @@ async function churner(target: string) {
     cwd: packageDir,
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const exited = new Promise((r) => child.on("exit", r));
+  running.add(child);
+  const exited = new Promise((r) =>
+    child.on("exit", (code) => {
+      running.delete(child);
+      r(code);
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once("data", () => resolve());
     child.once("exit", (code) => reject(new Error(`lock child exited with ${code}`)));

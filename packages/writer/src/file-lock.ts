@@ -51,8 +51,8 @@ const held = new Map<string, string>();
 let exitHook = false;
 
 /**
- * An exclusive claim on a file: `<path>.lock` beside it, created atomically (see createExclusive). The writer claims
- * part files with it; the indexer claims the index.
+ * An exclusive claim on a file: `<path>.lock` beside it, created atomically (see
+ * `createExclusive`). The writer claims part files with it; the indexer claims the index.
  * A lock whose owner process is gone is stale and is broken under a `.break` guard directory, so
  * two processes that both find it stale cannot both take it.
  */
