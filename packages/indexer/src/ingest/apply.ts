@@ -33,6 +33,8 @@ export interface ApplyPlan {
   batchTypes: ReadonlySet<string>;
   /** Whether the batch set lines aside for quarantine. */
   quarantines: boolean;
+  /** Whether the batch may repeat an id it already holds (`stage._repeated` has rows). */
+  repeats: boolean;
   /** For the runs database: the other databases and the event types each projects. */
   handoff: readonly (readonly [IndexDatabase, string])[];
 }
@@ -73,26 +75,36 @@ function steps(plan: ApplyPlan): Step[] {
     },
   ];
   if (database === "runs") {
-    // Only the runs database counts: it holds every event, the others a subset.
+    // Only the runs database counts: it holds every event, the others a subset. One pass over
+    // `_fresh`; the repeated and quarantined lines are counted only when the batch has some.
+    const repeated = plan.repeats
+      ? `(SELECT count(*) FROM stage._repeated r JOIN stage._files f ON f.idx = r.file_idx
+          LEFT JOIN ${db}.ingest_checkpoints c ON c.file = r.file
+          WHERE r.byte_offset >= greatest(f.published_bytes, coalesce(c.bytes, 0)))`
+      : "0";
+    const quarantined = plan.quarantines
+      ? `(SELECT count(*) FROM stage._quarantine_stage q JOIN stage._files f ON f.idx = q.file_idx
+          WHERE q.byte_offset >= f.published_bytes)`
+      : "0";
     list.push(
       {
-        sql: `CREATE OR REPLACE TEMP TABLE _counts AS SELECT
-              (SELECT count(*) FROM temp._fresh s JOIN stage._files f ON f.idx = s.file_idx
-               WHERE NOT dup AND s.byte_offset >= f.published_bytes) AS events,
-              (SELECT count(*) FROM temp._fresh s JOIN stage._files f ON f.idx = s.file_idx
-               WHERE dup AND s.byte_offset >= f.published_bytes)
-              + (SELECT count(*) FROM stage._repeated r JOIN stage._files f ON f.idx = r.file_idx
-                 LEFT JOIN ${db}.ingest_checkpoints c ON c.file = r.file
-                 WHERE r.byte_offset >= greatest(f.published_bytes, coalesce(c.bytes, 0))) AS duplicates,
-              (SELECT count(*) FROM stage._quarantine_stage q JOIN stage._files f ON f.idx = q.file_idx
-               WHERE q.byte_offset >= f.published_bytes) AS quarantined`,
+        sql: `CREATE OR REPLACE TEMP TABLE _counts AS
+              SELECT count(*) FILTER (WHERE NOT dup) AS events,
+                     count(*) FILTER (WHERE dup) + ${repeated} AS duplicates,
+                     ${quarantined} AS quarantined
+              FROM temp._fresh s JOIN stage._files f ON f.idx = s.file_idx
+              WHERE s.byte_offset >= f.published_bytes`,
       },
       {
         sql: `INSERT INTO duplicate_events
               SELECT event_id, file, byte_offset, epoch_ms(now()) FROM temp._fresh WHERE dup
-              UNION ALL
+              ${
+                plan.repeats
+                  ? `UNION ALL
               SELECT r.event_id, r.file, r.byte_offset, epoch_ms(now()) FROM stage._repeated r
-              LEFT JOIN ${db}.ingest_checkpoints c ON c.file = r.file WHERE r.byte_offset >= coalesce(c.bytes, 0)`,
+              LEFT JOIN ${db}.ingest_checkpoints c ON c.file = r.file WHERE r.byte_offset >= coalesce(c.bytes, 0)`
+                  : ""
+              }`,
       },
     );
     if (plan.quarantines) {

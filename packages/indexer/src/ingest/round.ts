@@ -121,6 +121,7 @@ export async function ingestRound(
             minEventId: staged.minEventId,
             batchTypes: staged.types,
             quarantines: staged.quarantines,
+            repeats: staged.repeats,
             handoff: handoffTypes,
           },
           options.trace !== undefined,
@@ -139,7 +140,10 @@ export async function ingestRound(
     const previous = pending;
     pending = previous.then(async () => {
       await timed(onPhase, "stage", () => stageBatch(connection, full));
-      await fold({ ...full, quarantines: full.quarantine.length > 0 }, bytesDone);
+      await fold(
+        { ...full, quarantines: full.quarantine.length > 0, repeats: full.repeated.length > 0 },
+        bytesDone,
+      );
     });
     // A failure surfaces at the next await of `pending`; keep it from being unhandled meanwhile.
     pending.catch(() => {});

@@ -11,6 +11,8 @@ export interface StagedBatch {
   types: ReadonlySet<string>;
   minEventId: string;
   quarantines: boolean;
+  /** Whether the batch may hold lines repeating an id seen earlier in it (`stage._repeated`). */
+  repeats: boolean;
   files: readonly BatchFile[];
 }
 
@@ -77,7 +79,11 @@ async function foldInJavaScript(
   new LineSplitter(start, work.maxLineBytes, batch).push(bytes, start);
   batch.advance(start + bytes.length);
   await stageBatch(work.connection, batch);
-  await work.fold({ ...batch, quarantines: batch.quarantine.length > 0 });
+  await work.fold({
+    ...batch,
+    quarantines: batch.quarantine.length > 0,
+    repeats: batch.repeated.length > 0,
+  });
 }
 
 /** A chunk whose lines SQL checks, JavaScript taking the lines SQL does not accept. */
@@ -177,6 +183,7 @@ async function foldStaged(
     types: allTypes,
     minEventId,
     quarantines: batch.quarantine.length > 0,
+    repeats: true,
     files: batch.files,
   });
 }
