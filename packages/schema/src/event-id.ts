@@ -1,4 +1,5 @@
-import { decodeTime, monotonicFactory, type ULIDFactory } from "ulid";
+import { decodeTime } from "ulid";
+import { createUlidSource } from "./ulid-source.js";
 
 /**
  * Event ids are ULIDs: 26 characters, sortable by creation time. Within one process they are
@@ -12,7 +13,7 @@ export type EventIdFactory = (nowMs?: number) => string;
 
 /** A fresh monotonic id source; tests pass their own clock values through `nowMs`. */
 export function createEventIdFactory(): EventIdFactory {
-  const next: ULIDFactory = monotonicFactory();
+  const next = createUlidSource();
   return (nowMs?: number) => next(nowMs ?? Date.now());
 }
 

@@ -1,4 +1,5 @@
 import {
+  createEventIdFactory,
   DEFAULT_MAX_LINE_BYTES,
   defaultCatalogue,
   type EventCatalogue,
@@ -6,7 +7,6 @@ import {
   serializeEvent,
 } from "@ledger/schema";
 import type { EventInputLike } from "./appender.js";
-import { createUlidSource } from "./event-ids.js";
 
 export interface StampOptions {
   /** Validate every event. Turn off only for trusted bulk loads. @default true */
@@ -36,7 +36,7 @@ export class EventStamper {
   readonly #validate: boolean;
   readonly #maxLineBytes: number;
   readonly #clock: () => number;
-  readonly #nextId = createUlidSource();
+  readonly #nextId = createEventIdFactory();
   readonly #seq = new Map<string, number>();
 
   constructor(options: StampOptions = {}) {
