@@ -32,18 +32,6 @@ import {
 import { timed } from "./trace.js";
 
 /**
- * Generations of each database a round keeps: the published one, the one the next round reuses,
- * and a spare. A reader that has not yet moved on from the file the last round replaced holds
- * the generation the next round would reuse; the round then takes the spare, catching it up two
- * rounds from its own checkpoints, instead of copying the whole database (50 to 150 ms for 25 MB,
- * and growing with the index). With a reader polling every 10 ms while writers appended 5,000
- * events/s, about 3 rounds in 10 copied the runs and catalog databases.
- */
-const ROUND_GENERATIONS = 3;
-/** Generations kept by `settle` and `rebuild({ sinceDate })`, which bring all they keep up to the log. */
-const SETTLED_GENERATIONS = 2;
-
-/**
  * The only writer of the index. Holds `index/indexer.lock` while open; `update()` folds in what
  * the log gained since the last round, `rebuild()` builds the index again from the log, and both
  * publish new read-only snapshots that readers pick up without waiting.
@@ -107,16 +95,13 @@ export class Indexer {
   }
 
   /**
-   * Brings every generation of every database up to the log. Call it before deleting parts (as
-   * retention does): a generation that lags behind would otherwise never get their lines. The
-   * spare generation, which may lag several rounds, is dropped first, and the two rounds keep
-   * only the two generations they brought up to the log.
+   * Brings both generations of every database up to the log. Call it before deleting parts (as
+   * retention does): a generation that lags behind would otherwise never get their lines.
    */
   settle(): Promise<IngestReport> {
     return this.#guarded(async () => {
-      for (const db of INDEX_DATABASES) this.#attachments.prune(db, SETTLED_GENERATIONS);
-      const first = await this.#update(true, SETTLED_GENERATIONS);
-      return addReports(first, await this.#update(true, SETTLED_GENERATIONS));
+      const first = await this.#update(true);
+      return addReports(first, await this.#update(true));
     });
   }
 
@@ -132,11 +117,8 @@ export class Indexer {
     }
   }
 
-  /**
-   * `everyDatabase`: write and publish all three databases, even with nothing new for them.
-   * `keep`: generations of each database kept after the round.
-   */
-  async #update(everyDatabase: boolean, keep = ROUND_GENERATIONS): Promise<IngestReport> {
+  /** `everyDatabase`: write and publish all three databases, even with nothing new for them. */
+  async #update(everyDatabase: boolean): Promise<IngestReport> {
     this.#assertOpen();
     const onPhase = this.#options.onPhase;
     const published =
@@ -165,7 +147,7 @@ export class Indexer {
         (db) => everyDatabase || db === "runs" || attached.empty.has(db) || unpublished.includes(db),
       ),
     );
-    const report = await this.#ingestAndPublish(files, "incremental", started, keep, dirty);
+    const report = await this.#ingestAndPublish(files, "incremental", started, 2, dirty);
     this.#lastSizes = signature;
     return report;
   }
@@ -191,7 +173,7 @@ export class Indexer {
       const attached = await this.#attachOrRebuild();
       if ("rebuilt" in attached) return attached.rebuilt;
       for (const db of INDEX_DATABASES) await forgetSince(this.#connection, db, options.sinceDate);
-      return this.#ingestAndPublish(files, "since", started, SETTLED_GENERATIONS, new Set(INDEX_DATABASES));
+      return this.#ingestAndPublish(files, "since", started, 2, new Set(INDEX_DATABASES));
     }
     await this.#attachments.attachAll("full");
     // Parts retention deleted live on only in its checkpoint: start from it, then read the log

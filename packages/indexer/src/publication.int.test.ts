@@ -1,12 +1,11 @@
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openIndexer } from "./indexer.js";
 import { INDEX_DATABASES } from "./projections/define.js";
 import { openIndexReader } from "./reader.js";
 import { spawnChild } from "./test-support/children.js";
-import { indexDigest } from "./test-support/index-digest.js";
-import { reader, rebuiltDigest, tempRoot, track } from "./test-support/index-fixture.js";
+import { reader, tempRoot, track } from "./test-support/index-fixture.js";
 import { backtestEvents, writeLog } from "./test-support/workload.js";
 
 /**
@@ -111,51 +110,5 @@ describe("publication against DuckDB processes outside ledger", () => {
       expect(statSync(join(root, "index", `${db}.duckdb`)).mode & 0o777).toBe(0o444);
     }
     expect((await reader(root).query(everyDatabase))[0]).toMatchObject({ runs: 4 });
-  });
-
-  it("a reader still on a replaced generation makes the round take the spare instead of copying the index", async () => {
-    const root = tempRoot();
-    const indexer = track(await openIndexer({ root }));
-    const gen = join(root, "index", ".gen", "runs");
-    const generations = () => new Set(readdirSync(gen).map((n) => statSync(join(gen, n)).ino));
-    const published = () => statSync(join(root, "index", "runs.duckdb")).ino;
-    let n = 0;
-    const round = async () => {
-      writeLog(root, backtestEvents({ runs: 1, trialsPerRun: 3, prefix: `r${n++}` }), "2026-01-05");
-      await indexer.update();
-    };
-    /** Another process with the published runs file open, as a reader that has not moved on. */
-    const hold = async () => {
-      const holder = spawnChild("holder", [join(root, "index", "runs.duckdb")]);
-      await new Promise((resolve) => holder.process.stdout?.once("data", resolve));
-      return async () => {
-        holder.process.kill("SIGKILL");
-        await holder.output;
-      };
-    };
-    await round();
-    await round();
-    // While a generation is held and there is no spare yet, a round copies the newest: a spare.
-    const first = await hold();
-    await round();
-    await round();
-    await first();
-    expect(generations().size).toBe(3);
-    const second = await hold();
-    try {
-      // The next round reuses the newest unpublished generation; the one after would reuse the
-      // held file and takes the spare, which catches up on the rounds it missed.
-      for (let i = 0; i < 2; i++) {
-        const before = generations();
-        await round();
-        expect(before.has(published())).toBe(true);
-      }
-    } finally {
-      await second();
-    }
-    expect(await indexDigest(reader(root))).toEqual(await rebuiltDigest(root));
-    // `settle` keeps only the generations it brought up to the log.
-    await indexer.settle();
-    expect(generations().size).toBe(2);
   });
 });
