@@ -1,4 +1,4 @@
-import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openIndexer } from "./indexer.js";
@@ -110,5 +110,32 @@ describe("publication against DuckDB processes outside ledger", () => {
       expect(statSync(join(root, "index", `${db}.duckdb`)).mode & 0o777).toBe(0o444);
     }
     expect((await reader(root).query(everyDatabase))[0]).toMatchObject({ runs: 4 });
+  });
+
+  it("an idle reader lets go of a replaced snapshot without waiting for its next query", async () => {
+    const root = tempRoot();
+    const indexer = track(await openIndexer({ root }));
+    const gen = join(root, "index", ".gen", "runs");
+    const generations = () => new Set(readdirSync(gen).map((n) => statSync(join(gen, n)).ino));
+    let n = 0;
+    const round = async () => {
+      writeLog(root, backtestEvents({ runs: 1, trialsPerRun: 3, prefix: `r${n++}` }), "2026-01-05");
+      await indexer.update();
+    };
+    await round();
+    await round();
+    const idle = spawnChild("idle-reader", [root]);
+    await new Promise((resolve) => idle.process.stdout?.once("data", resolve));
+    try {
+      await round(); // replaces the file the reader has open
+      await new Promise((r) => setTimeout(r, 200));
+      // The reader let go of it: the next round reuses it rather than copying the newest.
+      const before = generations();
+      await round();
+      expect(before.has(statSync(join(root, "index", "runs.duckdb")).ino)).toBe(true);
+    } finally {
+      idle.process.kill("SIGKILL");
+      await idle.output;
+    }
   });
 });

@@ -79,6 +79,8 @@ export class IndexReader {
   #kept: Promise<Kept> | undefined;
   /** With `keepInstance`, the queries in turn: each waits for the one before. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** Watches the index folder while a snapshot is open (see `#watchPublications`). */
+  #watcher: fs.FSWatcher | undefined;
 
   constructor(options: IndexReaderOptions) {
     this.#dir = options.indexDir ?? ledgerPaths(options.root).index;
@@ -219,6 +221,8 @@ export class IndexReader {
   }
 
   close(): void {
+    this.#watcher?.close();
+    this.#watcher = undefined;
     this.#closeSnapshot();
     const kept = this.#kept;
     this.#kept = undefined;
@@ -294,6 +298,7 @@ export class IndexReader {
       this.#closeSnapshot();
       try {
         this.#snapshot = await this.#open(runs, inode);
+        this.#watchPublications();
         return this.#snapshot;
       } catch (error) {
         // Published between our stat and open, or the file we opened was replaced: try the new one.
@@ -320,6 +325,28 @@ export class IndexReader {
     } catch (error) {
       instance.closeSync();
       throw error;
+    }
+  }
+
+  /**
+   * Lets go of the snapshot as soon as a publication replaces it, not at the next query: until
+   * then it holds the generation the indexer's next round would reuse, and the round copies the
+   * whole database instead (time that grows with the index). With a reader polling every 10 ms,
+   * about 3 rounds in 10 copied. The watch does not keep a process with nothing else to do alive.
+   */
+  #watchPublications(): void {
+    if (this.#watcher) return;
+    try {
+      this.#watcher = fs.watch(this.#dir, { persistent: false }, () => {
+        const snapshot = this.#snapshot;
+        if (snapshot && snapshot.inode !== this.#inode("runs")) this.#closeSnapshot();
+      });
+      this.#watcher.on("error", () => {
+        this.#watcher?.close();
+        this.#watcher = undefined;
+      });
+    } catch {
+      // No watching on this file system: a replaced snapshot is let go at the next query.
     }
   }
 
