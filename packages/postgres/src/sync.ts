@@ -12,7 +12,7 @@ import type pg from "pg";
 import { readCheckpoint, sameOffsets, writeCheckpoint } from "./checkpoint.js";
 import { checkUrl, connectClient, describe, isTransient } from "./connect.js";
 import { readCopyBatch, STAGING, writeCopyBatch } from "./copy-rows.js";
-import { PostgresOptionError, PostgresSyncError } from "./errors.js";
+import { PostgresConnectError, PostgresOptionError, PostgresSyncError } from "./errors.js";
 import { lagBehindLog, type PgSyncLag } from "./lag.js";
 import { SYNC_LOCK } from "./locks.js";
 import { migrate } from "./migrate.js";
@@ -79,7 +79,11 @@ export class PgSync {
     });
   }
 
-  /** Connects and brings the tables to the newest version; an unreachable server is an error at once. */
+  /**
+   * Connects and brings the tables to the newest version; an unreachable server is an error at
+   * once. A server that answered and then went away mid-migration (restarted, say) is not: the
+   * first sync connects again and migrates, under the same retries as any sync.
+   */
   static async open(options: PgSyncOptions): Promise<PgSync> {
     checkUrl(options.url);
     if (options.batchRuns !== undefined && !(Number.isInteger(options.batchRuns) && options.batchRuns > 0)) {
@@ -89,6 +93,7 @@ export class PgSync {
     try {
       await sync.#connect();
     } catch (error) {
+      if (!(error instanceof PostgresConnectError) && isTransient(error)) return sync;
       await sync.close();
       throw error;
     }
