@@ -177,4 +177,25 @@ describe("openWriter", () => {
     expect(allLines(root)).toHaveLength(500);
     expect(fsyncs).toBeLessThan(50);
   });
+
+  it("writes a lone appender's events at once, without a turn of the event loop, from its second event on", async () => {
+    const root = tempRoot();
+    const writer = await openWriter({ root });
+    // The first append opens the part, which goes through the group commit.
+    await writer.append(trial("r1", 0));
+    let turns = 0;
+    const tick = setInterval(() => turns++, 0);
+    const yielded = new Promise<void>((resolve) => setImmediate(resolve));
+    let immediate = false;
+    void yielded.then(() => {
+      immediate = true;
+    });
+    for (let i = 1; i <= 50; i++) await writer.append(trial("r1", i));
+    const ranBetween = immediate;
+    clearInterval(tick);
+    await writer.close();
+    expect(ranBetween).toBe(false);
+    expect(turns).toBe(0);
+    expect(allLines(root)).toHaveLength(51);
+  });
 });

@@ -60,6 +60,10 @@ export class Writer implements Appender {
   #unsynced = false;
   /** An append was written at once in the code running now; see `#canWriteNow`. */
   #wroteThisTurn = false;
+  /** A group commit is being written (between its first statement and its acknowledgements). */
+  #writing = false;
+  /** How many appends the last group commit acknowledged; see `#canWriteNow`. */
+  #lastCommitSize = 0;
   #syncTimer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #health: WriterHealth;
@@ -150,13 +154,18 @@ export class Writer implements Appender {
    * written earlier in this same run of code (a burst of appenders must share one group commit),
    * and the open part is the day's, still in place and has room. An appender that waits for each
    * acknowledgement before its next event then pays neither a turn of the loop nor a queue entry.
+   * The drain may still be about to look at its empty queue: when its last commit acknowledged a
+   * single append, the appender that resumed from it is the only one about; after a larger one,
+   * the others it woke are queuing their next events to share the next commit.
    */
   #canWriteNow(day: string, bytes: number): boolean {
     const part = this.#part;
     return (
       this.durability === "fsync" &&
       !this.#wroteThisTurn &&
-      this.#draining === undefined &&
+      !this.#writing &&
+      this.#queue.length === 0 &&
+      (this.#draining === undefined || this.#lastCommitSize === 1) &&
       this.#o.fs === nodeFs &&
       part !== undefined &&
       part.day === day &&
@@ -252,68 +261,76 @@ export class Writer implements Appender {
   }
 
   async #writeBatch(queued: Pending[]): Promise<void> {
-    const batch = byDay(queued);
-    let i = 0;
-    while (i < batch.length) {
-      const day = batch[i]!.day;
-      // The open part, when it is the day's and its path still names it: no await on the way.
-      let part = this.#part;
-      if (!part || part.day !== day || isReplaced(part)) {
+    this.#writing = true;
+    this.#lastCommitSize = queued.length;
+    // Cleared in this function, which acknowledges the appends: a finally runs before the
+    // acknowledged appenders resume, so the one that appends next can be written at once.
+    try {
+      const batch = byDay(queued);
+      let i = 0;
+      while (i < batch.length) {
+        const day = batch[i]!.day;
+        // The open part, when it is the day's and its path still names it: no await on the way.
+        let part = this.#part;
+        if (!part || part.day !== day || isReplaced(part)) {
+          try {
+            part = await this.#currentPart(day);
+          } catch (error) {
+            this.#fail(batch.slice(i), writeError(this.#paths.events, error));
+            return;
+          }
+        }
+        let end = i;
+        let bytes = 0;
+        while (
+          end < batch.length &&
+          batch[end]!.day === day &&
+          (end === i || part.size + bytes + batch[end]!.bytes <= this.#o.rotateBytes)
+        ) {
+          bytes += batch[end]!.bytes;
+          end++;
+        }
+        if (part.size > 0 && part.size + bytes > this.#o.rotateBytes) {
+          await this.#closePart(part, false); // rotate at a line boundary, then retry on a new part
+          continue;
+        }
+        let data = batch[i]!.line;
+        for (let k = i + 1; k < end; k++) data += batch[k]!.line;
         try {
-          part = await this.#currentPart(day);
+          if (this.#o.fs === nodeFs) {
+            // node:fs itself: write and fdatasync on this thread. A thread-pool round trip costs
+            // more than the write, and its wake-ups are what a loaded machine delays; the appenders
+            // of this batch wait on the fdatasync either way.
+            writeStringSync(part.fd, data, bytes);
+            if (this.durability === "fsync") fdatasyncSync(part.fd);
+            else this.#scheduleSync();
+          } else {
+            await this.#o.fs.write(part.fd, Buffer.from(data));
+            if (this.durability === "fsync") await this.#o.fs.fdatasync(part.fd);
+            else this.#scheduleSync();
+          }
         } catch (error) {
-          this.#fail(batch.slice(i), writeError(this.#paths.events, error));
+          // Everything pending when the file failed is rejected, not only this chunk: no append
+          // queued behind a failure is acknowledged by a later write to another file.
+          this.#fail([...batch.slice(i), ...this.#queue.splice(0)], writeError(part.relPath, error));
+          await this.#seal(part);
           return;
         }
-      }
-      let end = i;
-      let bytes = 0;
-      while (
-        end < batch.length &&
-        batch[end]!.day === day &&
-        (end === i || part.size + bytes + batch[end]!.bytes <= this.#o.rotateBytes)
-      ) {
-        bytes += batch[end]!.bytes;
-        end++;
-      }
-      if (part.size > 0 && part.size + bytes > this.#o.rotateBytes) {
-        await this.#closePart(part, false); // rotate at a line boundary, then retry on a new part
-        continue;
-      }
-      let data = batch[i]!.line;
-      for (let k = i + 1; k < end; k++) data += batch[k]!.line;
-      try {
-        if (this.#o.fs === nodeFs) {
-          // node:fs itself: write and fdatasync on this thread. A thread-pool round trip costs
-          // more than the write, and its wake-ups are what a loaded machine delays; the appenders
-          // of this batch wait on the fdatasync either way.
-          writeStringSync(part.fd, data, bytes);
-          if (this.durability === "fsync") fdatasyncSync(part.fd);
-          else this.#scheduleSync();
-        } else {
-          await this.#o.fs.write(part.fd, Buffer.from(data));
-          if (this.durability === "fsync") await this.#o.fs.fdatasync(part.fd);
-          else this.#scheduleSync();
+        let offset = part.size;
+        part.size += bytes;
+        this.#health.appended += end - i;
+        const notify = this.#subscribers.size > 0;
+        for (let k = i; k < end; k++) {
+          const p = batch[k]!;
+          const appended = { event: p.event, position: { file: part.relPath, offset, length: p.bytes } };
+          p.resolve(appended);
+          if (notify) this.#notify(appended);
+          offset += p.bytes;
         }
-      } catch (error) {
-        // Everything pending when the file failed is rejected, not only this chunk: no append
-        // queued behind a failure is acknowledged by a later write to another file.
-        this.#fail([...batch.slice(i), ...this.#queue.splice(0)], writeError(part.relPath, error));
-        await this.#seal(part);
-        return;
+        i = end;
       }
-      let offset = part.size;
-      part.size += bytes;
-      this.#health.appended += end - i;
-      const notify = this.#subscribers.size > 0;
-      for (let k = i; k < end; k++) {
-        const p = batch[k]!;
-        const appended = { event: p.event, position: { file: part.relPath, offset, length: p.bytes } };
-        p.resolve(appended);
-        if (notify) this.#notify(appended);
-        offset += p.bytes;
-      }
-      i = end;
+    } finally {
+      this.#writing = false;
     }
   }
 
