@@ -81,9 +81,13 @@ describeWithPostgres("pg-sync projection", ({ database }) => {
     const killer = new pg.Client({ connectionString: url });
     await killer.connect();
     let finished = false;
-    const syncing = sync.sync().finally(() => {
-      finished = true;
-    });
+    // Its failure is taken at once: it may come while the loop below still awaits the killer.
+    const syncing = sync
+      .sync()
+      .catch((e: unknown) => e)
+      .finally(() => {
+        finished = true;
+      });
     let cut = 0;
     while (!finished && cut === 0) {
       const { rows } = await killer.query(
@@ -93,7 +97,7 @@ describeWithPostgres("pg-sync projection", ({ database }) => {
       cut = rows.length;
     }
     await killer.end();
-    const outcome = await syncing.catch((e: unknown) => e);
+    const outcome = await syncing;
     await sync.close();
     expect(cut).toBe(1);
     expect(outcome).toBeInstanceOf(Error);
