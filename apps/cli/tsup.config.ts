@@ -2,7 +2,8 @@ import { cpSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/bin.ts"],
+  // The mirror of `daemon --pg` runs in a process of its own, started from this file.
+  entry: { bin: "src/bin.ts", "mirror-child": "src/mirror/mirror-child.ts" },
   format: ["esm"],
   clean: true,
   sourcemap: true,

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { listRuns, type MirrorHealth, openIndexReader, RUN_SORT_KEYS, runDetail } from "@ledger/indexer";
@@ -230,6 +231,55 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
 
   // Twenty follower starts beside a writer and the daemon: a minute on a quiet machine, several
   // when other jobs load it, hence the test's own timeout.
+  it("daemon --pg mirrors from a process of its own, started again if it dies, and gone with the daemon", async () => {
+    const root = tempRoot();
+    expect(ledger(["demo", "--runs", "2", "--root", root]).code).toBe(0);
+    const url = await database();
+    const daemon = start([BIN, "daemon", "--pg", url, "--root", root, "--interval", "1"]);
+    // The daemon's children, from /proc: each process's parent is the fourth field of its stat.
+    const mirrors = () =>
+      readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+            return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === daemon.pid;
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const runs = async () => (await mirrorRows(url).catch(() => ({ runs: [] }))).runs.length;
+    await until(runs, (n) => n >= 2, "PostgreSQL did not get the demo's runs");
+    const [first] = await until(
+      mirrors,
+      (pids) => pids.length === 1,
+      "the daemon did not run one mirror process",
+    );
+    process.kill(first!, "SIGKILL");
+    await appendBacktests(root, "after-kill", 2);
+    const [second] = await until(
+      mirrors,
+      (pids) => pids.length === 1 && pids[0] !== first,
+      "the daemon did not start its mirror again",
+    );
+    await until(runs, (n) => n >= 4, "the restarted mirror did not sync the new runs");
+    daemon.kill("SIGKILL");
+    await until(
+      () => alive(second!),
+      (up) => !up,
+      "the mirror outlived its daemon",
+    );
+  }, 120_000);
+
   it("ends equal to a fresh sync after pg-sync --follow is SIGKILLed 20 times while a writer appends and the daemon publishes", async () => {
     const root = tempRoot();
     expect(ledger(["demo", "--runs", "2", "--root", root]).code).toBe(0);

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from "node:timers/promises";
 import {
   type DaemonHealth,
   indexLag,
@@ -8,12 +7,11 @@ import {
   runDaemon,
   writeHealth,
 } from "@ledger/indexer";
-import type { PgSync } from "@ledger/postgres";
 import type { DaemonArgs } from "../commands/daemon.js";
+import { MirrorProcess } from "../mirror/mirror-process.js";
 import { dim, duration, out } from "../output/print.js";
 import { UserError } from "../user-error.js";
 import { logRootOf } from "./log-root.js";
-import { describeSteps } from "./pg-sync-steps.js";
 
 export async function daemon(args: DaemonArgs): Promise<void> {
   const root = logRootOf(args.root);
@@ -26,16 +24,21 @@ export async function daemon(args: DaemonArgs): Promise<void> {
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
   out(`indexing ${root} (pid ${process.pid}); SIGTERM or Ctrl-C stops`);
-  const mirror = postgres && args.pg ? new Mirror(postgres, args.pg, root) : undefined;
-  const mirroring = mirror?.run(controller.signal, args.verbose);
+  const mirror =
+    postgres && args.pg
+      ? new MirrorProcess(
+          { url: args.pg, root, verbose: args.verbose, target: postgres.redactUrl(args.pg) },
+          (postgres) => saveMirrorHealth(root, postgres),
+        )
+      : undefined;
+  if (mirror) out(`mirroring into ${mirror.target}`);
+  const mirroring = mirror?.run(controller.signal);
   const final = await runDaemon({
     root,
     intervalSeconds: args.interval,
     watch: args.watch,
     signal: controller.signal,
-    ...(mirror
-      ? { extraHealth: () => ({ postgres: mirror.health() }), beforeRound: () => mirror.beforeRound() }
-      : {}),
+    ...(mirror ? { extraHealth: () => ({ postgres: mirror.health() }) } : {}),
     onRound: (report, error) => {
       if (error) process.stderr.write(`ledger daemon: round failed: ${(error as Error).message}\n`);
       // Both databases are published by now: the mirror starts at once, as the next round does.
@@ -53,117 +56,16 @@ export async function daemon(args: DaemonArgs): Promise<void> {
   out(`stopped after ${final.rounds} rounds, ${final.events} events indexed`);
 }
 
-/** How long at most a round waits for the sync of the publication before it. */
-const SYNC_FIRST_MS = 1000;
-
-/** How often at most the mirror's lag is measured for the daemon's rounds (it reads the log). */
-const MEASURE_EVERY_MS = 1000;
-
 /**
- * Keeps PostgreSQL up to each publication while the daemon indexes, and reports its lag in the
- * daemon's health file. PostgreSQL being away, even at the start, never stops the indexing: the
- * mirror retries until the daemon stops.
+ * Writes the mirror's figures into the health file as soon as its process reports them, between
+ * the daemon's own writes (both are synchronous, in this one process, so neither overwrites the
+ * other's half).
  */
-class Mirror {
-  #sync: PgSync | undefined;
-  #error: string | undefined;
-  #measured: MirrorHealth | undefined;
-  /** Starts the next sync at once; the daemon calls it after each publication. */
-  wake: () => void = () => {};
-
-  constructor(
-    private readonly postgres: typeof import("@ledger/postgres"),
-    private readonly url: string,
-    private readonly root: string,
-  ) {}
-
-  async run(signal: AbortSignal, verbose: boolean): Promise<void> {
-    const { followPgSync, redactUrl } = this.postgres;
-    out(`mirroring into ${redactUrl(this.url)}`);
-    const failed = (error: unknown) => {
-      this.#error = (error as Error).message;
-      this.#save();
-      process.stderr.write(`ledger daemon: PostgreSQL sync failed, retrying: ${this.#error}\n`);
-    };
-    while (!signal.aborted) {
-      try {
-        await followPgSync({
-          url: this.url,
-          root: this.root,
-          signal,
-          onOpen: (sync) => {
-            this.#sync = sync;
-          },
-          wakeWith: (wake) => {
-            this.wake = wake;
-          },
-          onSync: (report, error) => {
-            if (error) return failed(error);
-            this.#error = undefined;
-            this.#save();
-            if (report && verbose)
-              out(
-                dim(`${new Date().toISOString()} PostgreSQL +${report.runs} runs; ${describeSteps(report)}`),
-              );
-          },
-        });
-      } catch (error) {
-        failed(error);
-        await delay(5000, undefined, { signal }).catch(() => {});
-      }
-    }
-  }
-
-  /**
-   * Before each round: the sync of the publication just made runs first, for up to
-   * `SYNC_FIRST_MS`, rather than beside the round on the same two cores and event loop, which
-   * made each take longer; PostgreSQL slow or away holds the indexing that long at most. Then
-   * the sync lets go of index files the round may reuse.
-   */
-  async beforeRound(): Promise<void> {
-    const sync = this.#sync;
-    if (!sync) return;
-    // After the wake-up's promise callbacks, which start the sync.
-    await new Promise((resolve) => setImmediate(resolve));
-    const waited = new AbortController();
-    await Promise.race([
-      sync.idle(),
-      delay(SYNC_FIRST_MS, undefined, { signal: waited.signal }).catch(() => {}),
-    ]);
-    waited.abort();
-    await sync.release();
-  }
-
-  /** The lag now, or as measured less than a second ago: the daemon asks at every round. */
-  health(): MirrorHealth {
-    const last = this.#measured;
-    return last && Date.now() - last.measuredMs < MEASURE_EVERY_MS ? last : this.#measure();
-  }
-
-  #measure(): MirrorHealth {
-    const lag = this.#sync?.lag();
-    this.#measured = {
-      target: this.postgres.redactUrl(this.url),
-      events: lag?.events ?? null,
-      bytes: lag?.bytes ?? null,
-      seconds: lag?.seconds ?? null,
-      syncedAt: lag?.syncedAt ?? null,
-      measuredMs: Date.now(),
-      ...(this.#error ? { error: this.#error } : {}),
-    };
-    return this.#measured;
-  }
-
-  /**
-   * Writes the figures into the health file as soon as a sync ends, between the daemon's own
-   * writes (both are synchronous, in this one process, so neither overwrites the other's half).
-   */
-  #save(): void {
-    const current = readHealth(this.root);
-    if (!current) return;
-    const { alive: _, ...health } = current;
-    writeHealth(this.root, { ...health, postgres: this.#measure() } satisfies DaemonHealth);
-  }
+function saveMirrorHealth(root: string, postgres: MirrorHealth): void {
+  const current = readHealth(root);
+  if (!current) return;
+  const { alive: _, ...health } = current;
+  writeHealth(root, { ...health, postgres } satisfies DaemonHealth);
 }
 
 async function health(root: string, json: boolean, url: string | undefined): Promise<void> {

@@ -128,6 +128,11 @@ export async function postgresSuite(runs: number): Promise<void> {
     return;
   }
   const server = await startPostgres();
+  // BENCH_ONLY=lag: the lag tables alone, without the 100,000-run sync and GET /runs.
+  if (process.env.BENCH_ONLY === "lag") {
+    await lagTables(server, runs).finally(() => server.stop());
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), "ledger-bench-pg-"));
   try {
     const root = join(dir, "root");
@@ -215,44 +220,49 @@ export async function postgresSuite(runs: number): Promise<void> {
       "ledger serve --pg",
     );
 
-    const lagRows: Row[] = [];
-    const publishedRows: Row[] = [];
-    for (const mode of ["daemon --pg", "pg-sync --follow"] as const) {
-      const measured: LagRun[] = [];
-      for (let r = 0; r < runs; r++) measured.push(await syncLag(server, mode));
-      const name = mode === "daemon --pg" ? "ledger daemon --pg" : "ledger daemon + ledger pg-sync --follow";
-      lagRows.push({
-        name,
-        rate: median(measured.map((m) => m.eventsPerSecond)),
-        p50: median(measured.map((m) => m.p50)),
-        p99: median(measured.map((m) => m.p99)),
-        note: `${Math.round(median(measured.map((m) => m.samples)))} samples a run; p99s ${measured.map((m) => m.p99.toFixed(0)).join(", ")} ms; unseen ${measured.map((m) => m.unseen).join(", ")}`,
-      });
-      const published = measured.map((m) => m.published);
-      publishedRows.push({
-        name,
-        rate: (median(published.map((p) => p.count)) * 60) / LAG_SECONDS,
-        p50: median(published.map((p) => p.p50)),
-        p99: median(published.map((p) => p.p99)),
-        note: `${Math.round(median(published.map((p) => p.count)))} publications a run; p99s ${published.map((p) => p.p99.toFixed(0)).join(", ")} ms${describeSteps(measured.map((m) => m.steps))}`,
-      });
-    }
-    printTable(
-      `sync lag behind the log: ${LAG_WRITERS} writers appending ${LAG_RATE.toLocaleString("en")} events/s for ${LAG_SECONDS} s, append to row visible in PostgreSQL (target p99 <= 1,000 ms)`,
-      "events/s appended",
-      lagRows,
-      "ledger daemon --pg",
-    );
-    printTable(
-      "the mirror's part of that lag: a publication of the index (its rename seen) to PostgreSQL's checkpoint covering it, in the same runs",
-      "publications/min",
-      publishedRows,
-      "ledger daemon --pg",
-    );
+    await lagTables(server, runs);
   } finally {
     server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The lag tables: each way of running the mirror, `runs` times, beside writers appending. */
+async function lagTables(server: PostgresServer, runs: number): Promise<void> {
+  const lagRows: Row[] = [];
+  const publishedRows: Row[] = [];
+  for (const mode of ["daemon --pg", "pg-sync --follow"] as const) {
+    const measured: LagRun[] = [];
+    for (let r = 0; r < runs; r++) measured.push(await syncLag(server, mode));
+    const name = mode === "daemon --pg" ? "ledger daemon --pg" : "ledger daemon + ledger pg-sync --follow";
+    lagRows.push({
+      name,
+      rate: median(measured.map((m) => m.eventsPerSecond)),
+      p50: median(measured.map((m) => m.p50)),
+      p99: median(measured.map((m) => m.p99)),
+      note: `${Math.round(median(measured.map((m) => m.samples)))} samples a run; p99s ${measured.map((m) => m.p99.toFixed(0)).join(", ")} ms; unseen ${measured.map((m) => m.unseen).join(", ")}`,
+    });
+    const published = measured.map((m) => m.published);
+    publishedRows.push({
+      name,
+      rate: (median(published.map((p) => p.count)) * 60) / LAG_SECONDS,
+      p50: median(published.map((p) => p.p50)),
+      p99: median(published.map((p) => p.p99)),
+      note: `${Math.round(median(published.map((p) => p.count)))} publications a run; p99s ${published.map((p) => p.p99.toFixed(0)).join(", ")} ms${describeSteps(measured.map((m) => m.steps))}`,
+    });
+  }
+  printTable(
+    `sync lag behind the log: ${LAG_WRITERS} writers appending ${LAG_RATE.toLocaleString("en")} events/s for ${LAG_SECONDS} s, append to row visible in PostgreSQL (target p99 <= 1,000 ms)`,
+    "events/s appended",
+    lagRows,
+    "ledger daemon --pg",
+  );
+  printTable(
+    "the mirror's part of that lag: a publication of the index (its rename seen) to PostgreSQL's checkpoint covering it, in the same runs",
+    "publications/min",
+    publishedRows,
+    "ledger daemon --pg",
+  );
 }
 
 interface LagRun {
