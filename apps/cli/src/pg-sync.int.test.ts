@@ -229,8 +229,6 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     expect(after).toMatchObject({ code: 0, ok: true, lag: { events: 0, bytes: 0, seconds: 0 } });
   }, 180_000);
 
-  // Twenty follower starts beside a writer and the daemon: a minute on a quiet machine, several
-  // when other jobs load it, hence the test's own timeout.
   it("daemon --pg mirrors from a process of its own, started again if it dies, and gone with the daemon", async () => {
     const root = tempRoot();
     expect(ledger(["demo", "--runs", "2", "--root", root]).code).toBe(0);
@@ -259,6 +257,9 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     };
     const runs = async () => (await mirrorRows(url).catch(() => ({ runs: [] }))).runs.length;
     await until(runs, (n) => n >= 2, "PostgreSQL did not get the demo's runs");
+    // A second daemon is refused the lock and ends at once: it starts no mirror to keep it alive.
+    const refused = ledger(["daemon", "--pg", url, "--root", root], { timeoutMs: 20_000 });
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/another indexer is running/) });
     const [first] = await until(
       mirrors,
       (pids) => pids.length === 1,
@@ -266,7 +267,7 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     );
     process.kill(first!, "SIGKILL");
     await appendBacktests(root, "after-kill", 2);
-    const [second] = await until(
+    const [restarted] = await until(
       mirrors,
       (pids) => pids.length === 1 && pids[0] !== first,
       "the daemon did not start its mirror again",
@@ -274,12 +275,14 @@ describe.skipIf(!postgresForTests())("ledger pg-sync and serve --pg", () => {
     await until(runs, (n) => n >= 4, "the restarted mirror did not sync the new runs");
     daemon.kill("SIGKILL");
     await until(
-      () => alive(second!),
+      () => alive(restarted!),
       (up) => !up,
       "the mirror outlived its daemon",
     );
   }, 120_000);
 
+  // Twenty follower starts beside a writer and the daemon: a minute on a quiet machine, several
+  // when other jobs load it, hence the test's own timeout.
   it("ends equal to a fresh sync after pg-sync --follow is SIGKILLed 20 times while a writer appends and the daemon publishes", async () => {
     const root = tempRoot();
     expect(ledger(["demo", "--runs", "2", "--root", root]).code).toBe(0);

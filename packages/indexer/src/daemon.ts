@@ -37,11 +37,10 @@ export interface DaemonOptions extends IndexerOptions {
   /** Called after each round that did something, and on each failed round. */
   onRound?: (report: IngestReport | undefined, error?: unknown) => void;
   /**
-   * Awaited before each round. For what reads the published index in this process (a mirror):
-   * DuckDB's file locks do not stop a process from writing a file it also reads, so such a
-   * reader lets go here of any file a newer publication replaced, which the round may reuse.
+   * Called once the daemon holds the index's lock, before its first round: for what should run
+   * only while this daemon does (`ledger daemon --pg` starts its mirror here).
    */
-  beforeRound?: () => Promise<void> | void;
+  onStarted?: () => void;
 }
 
 /**
@@ -65,6 +64,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
     updatedMs: Date.now(),
   };
   const indexer = await Indexer.open(options);
+  options.onStarted?.();
   const waker = new LogWaker(
     ledgerPaths(options.root).events,
     watch ? (options.pollMs ?? 250) : intervalMs,
@@ -79,7 +79,6 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonHealth> {
     while (!options.signal?.aborted) {
       let published = false;
       try {
-        await options.beforeRound?.();
         const report = await indexer.update();
         published = report.published;
         health.state = "running";

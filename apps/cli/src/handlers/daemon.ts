@@ -31,13 +31,18 @@ export async function daemon(args: DaemonArgs): Promise<void> {
           (postgres) => saveMirrorHealth(root, postgres),
         )
       : undefined;
-  if (mirror) out(`mirroring into ${mirror.target}`);
-  const mirroring = mirror?.run(controller.signal);
+  let mirroring: Promise<void> | undefined;
   const final = await runDaemon({
     root,
     intervalSeconds: args.interval,
     watch: args.watch,
     signal: controller.signal,
+    // Only once this daemon holds the lock: a second daemon refused it starts no mirror.
+    onStarted: () => {
+      if (!mirror) return;
+      out(`mirroring into ${mirror.target}`);
+      mirroring = mirror.run(controller.signal);
+    },
     ...(mirror ? { extraHealth: () => ({ postgres: mirror.health() }) } : {}),
     onRound: (report, error) => {
       if (error) process.stderr.write(`ledger daemon: round failed: ${(error as Error).message}\n`);
@@ -51,8 +56,11 @@ export async function daemon(args: DaemonArgs): Promise<void> {
         );
       }
     },
+  }).finally(() => {
+    // A daemon that failed stops its mirror too, rather than being kept alive by it.
+    controller.abort();
+    return mirroring;
   });
-  await mirroring;
   out(`stopped after ${final.rounds} rounds, ${final.events} events indexed`);
 }
 
@@ -62,10 +70,15 @@ export async function daemon(args: DaemonArgs): Promise<void> {
  * other's half).
  */
 function saveMirrorHealth(root: string, postgres: MirrorHealth): void {
-  const current = readHealth(root);
-  if (!current) return;
-  const { alive: _, ...health } = current;
-  writeHealth(root, { ...health, postgres } satisfies DaemonHealth);
+  try {
+    const current = readHealth(root);
+    if (!current) return;
+    const { alive: _, ...health } = current;
+    writeHealth(root, { ...health, postgres } satisfies DaemonHealth);
+  } catch {
+    // A health file that cannot be written (a full disk) fails the daemon's own next write,
+    // which reports it; the mirror's figures wait for that write.
+  }
 }
 
 async function health(root: string, json: boolean, url: string | undefined): Promise<void> {

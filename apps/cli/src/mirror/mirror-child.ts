@@ -15,6 +15,9 @@ import type { FromMirror, ToMirror } from "./messages.js";
 /** How often the lag is measured between syncs (it reads the log past the mirror's checkpoint). */
 const MEASURE_EVERY_MS = 1000;
 
+/** How often unchanged figures are sent all the same, so the daemon's `measuredMs` stays recent. */
+const RESEND_EVERY_MS = 10_000;
+
 const controller = new AbortController();
 const stop = () => controller.abort();
 process.once("disconnect", stop);
@@ -34,6 +37,7 @@ async function mirror({ url, root, verbose }: { url: string; root: string; verbo
   const { signal } = controller;
   let sync: PgSync | undefined;
   let error: string | undefined;
+  let sent = { figures: "", atMs: 0 };
   const report = () => {
     const lag = sync?.lag();
     const health: MirrorHealth = {
@@ -45,6 +49,12 @@ async function mirror({ url, root, verbose }: { url: string; root: string; verbo
       measuredMs: Date.now(),
       ...(error ? { error } : {}),
     };
+    // Only what changed, or what has not been sent for a while: each report is a write of the
+    // daemon's health file.
+    const { measuredMs, ...figures } = health;
+    const text = JSON.stringify(figures);
+    if (text === sent.figures && measuredMs - sent.atMs < RESEND_EVERY_MS) return;
+    sent = { figures: text, atMs: measuredMs };
     if (process.connected) process.send?.({ type: "health", health } satisfies FromMirror, () => {});
   };
   const failed = (e: unknown) => {

@@ -10,6 +10,9 @@ const CHILD = new URL("./mirror-child.js", import.meta.url);
 /** How long after its process died the mirror is started again. */
 const RESTART_AFTER_MS = 5000;
 
+/** How long a stopped mirror may take to end its sync before it is killed. */
+const STOP_GRACE_MS = 10_000;
+
 /**
  * The PostgreSQL mirror of `ledger daemon --pg`, run in a process of its own (`mirror-child`):
  * each sync then overlaps the next round instead of waiting for it on one event loop, which kept
@@ -62,9 +65,14 @@ export class MirrorProcess {
       });
       const { url, root, verbose } = this.options;
       child.send({ type: "start", url, root, verbose } satisfies ToMirror, () => {});
-      const stop = () => child.kill("SIGTERM");
+      let grace: NodeJS.Timeout | undefined;
+      const stop = () => {
+        child.kill("SIGTERM");
+        grace = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+      };
       signal.addEventListener("abort", stop, { once: true });
       const [code, signalName] = await exited;
+      clearTimeout(grace);
       signal.removeEventListener("abort", stop);
       this.#child = undefined;
       if (signal.aborted) return;
