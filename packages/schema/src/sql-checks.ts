@@ -280,6 +280,10 @@ function arrayCheck(schema: SchemaNode, t: string, ctx: Context): string {
 
 /** Keys that repeat read differently (JSON.parse keeps the last, DuckDB the first): undecided. */
 function distinctKeys(keys: string): string {
+  // A column's keys: each key first found at its own position, several times cheaper in DuckDB
+  // than `list_distinct`. An expression would be evaluated again for each key: `list_distinct`.
+  if (/^\w+$/.test(keys))
+    return `coalesce(list_bool_and(list_transform(${keys}, lambda _key, _at: list_position(${keys}, _key) = _at)), true)`;
   return `len(${keys}) = len(list_distinct(${keys}))`;
 }
 
@@ -385,9 +389,10 @@ function typeVerdict(
 
 /**
  * The two steps of `eventCheckSql`, for a caller that runs them as statements of its own:
- * `fields` reads each line's keys and the JSON text of every field any type has (`_k`, `_f`),
- * and `verdict(fields)` turns a table or view holding that result into the verdict columns.
- * `fields` keeps every column of `source`, or with `carry` only that one (and not the line).
+ * `fields` reads each line's keys (`_k`), its type (`_et`) and the JSON text of the fields its
+ * type has (`_f`), and `verdict(fields)` turns a table or view holding that result into the
+ * verdict columns. `fields` keeps every column of `source`, or with `carry` only that one (and
+ * not the line).
  */
 export function eventCheckSteps(
   catalogue: EventCatalogue,
@@ -395,23 +400,42 @@ export function eventCheckSteps(
   carry?: string,
 ): { fields: string; verdict: (fields: string) => string } {
   const latest = catalogue.types().map((t) => catalogue.get(t) as EventDefinition);
-  const names = [
-    ...new Set(["event_type", ...latest.flatMap((d) => Object.keys(d.schema.properties).filter(plainText))]),
+  // Each type reads only its own fields: one list of every field any type has would be
+  // extracted, and stored, for every line, most of it NULL.
+  const namesOf = (d: EventDefinition) => [
+    ...new Set(["event_type", ...Object.keys(d.schema.properties).filter(plainText)]),
   ];
-  const field = (name: string) => `_f[${names.indexOf(name) + 1}]`;
+  const fieldOf = (d: EventDefinition) => {
+    const names = namesOf(d);
+    return (name: string) => `_f[${names.indexOf(name) + 1}]`;
+  };
   const kept = carry === undefined ? "* EXCLUDE (_k, _f, _et, _v)" : carry;
-  const branches = latest.map(
-    (d) => `WHEN _et = ${sqlString(d.type)} THEN ${typeVerdict(catalogue, d, field)}`,
+  const extracts = latest.map(
+    (d) =>
+      `WHEN _et = ${sqlString(d.type)} THEN json_extract(line, [${namesOf(d)
+        .map((n) => sqlString(jsonPath(n)))
+        .join(", ")}])::VARCHAR[]`,
   );
+  const branches = latest.map(
+    (d) => `WHEN _et = ${sqlString(d.type)} THEN ${typeVerdict(catalogue, d, fieldOf(d))}`,
+  );
+  // `_f` is NULL when the line is not an object both parsers read alike (no verdict), and an
+  // empty list for a type the catalogue lacks or an `event_type` that is not a string (refused).
   const fields = `SELECT ${carry === undefined ? "*" : "* EXCLUDE (line)"},
       CASE WHEN _k IS NOT NULL AND ${distinctKeys("_k")}
-           THEN json_extract(line, [${names.map((n) => sqlString(jsonPath(n))).join(", ")}])::VARCHAR[] END AS _f
+           THEN CASE ${extracts.join("\n             ")} ELSE []::VARCHAR[] END END AS _f
     FROM (
-      SELECT ${carry === undefined ? "*" : `${carry}, line`},
-        CASE WHEN starts_with(line, '{') AND ends_with(line, '}')
-               AND NOT regexp_matches(line, ${sqlString(UNDECIDABLE_TEXT)}) AND json_valid(line)
-             THEN json_keys(line) END AS _k
-      FROM ${source}
+      SELECT * EXCLUDE (_t), CASE WHEN ${isString("_t")} THEN ${stringValue("_t")} END AS _et
+      FROM (
+        SELECT *, CASE WHEN _k IS NOT NULL THEN json_extract(line, ${sqlString(jsonPath("event_type"))})::VARCHAR END AS _t
+        FROM (
+          SELECT ${carry === undefined ? "*" : `${carry}, line`},
+            CASE WHEN starts_with(line, '{') AND ends_with(line, '}')
+                   AND NOT regexp_matches(line, ${sqlString(UNDECIDABLE_TEXT)}) AND json_valid(line)
+                 THEN json_keys(line) END AS _k
+          FROM ${source}
+        )
+      )
     )`;
   const verdict = (from: string) => `SELECT ${kept}, _v.valid AS valid,
     CASE WHEN _v.valid THEN _v.event_id END AS event_id,
@@ -424,10 +448,7 @@ export function eventCheckSteps(
     SELECT *, CASE WHEN _f IS NULL THEN ${NO_VERDICT} WHEN _et IS NULL THEN ${REFUSED}
       ${branches.join("\n      ")}
       ELSE ${REFUSED} END AS _v
-    FROM (
-      SELECT *, CASE WHEN ${isString(field("event_type"))} THEN ${stringValue(field("event_type"))} END AS _et
-      FROM ${from}
-    )
+    FROM ${from}
   )`;
   return { fields, verdict };
 }
@@ -438,8 +459,8 @@ export function eventCheckSteps(
  * above) and, for valid lines, the envelope the index keys on: `event_id`, `event_type`,
  * `schema_version`, `run_id` and `seq` (NULL unless the type is run-scoped), `timestamp_ms`.
  *
- * A line is parsed three times in all (validity, keys, and every field any type has, in one
- * `json_extract`), and each type's checks run on its own lines only, as branches of one CASE.
+ * A line is parsed four times in all (validity, keys, its type, and the fields its type has, in
+ * one `json_extract`), and each type's checks run on its own lines only, as branches of one CASE.
  *
  * With `carry`, the result keeps only that column of `source` (a row key) beside the verdict,
  * so the line's text is not carried past the step that parses it.
