@@ -6,5 +6,5 @@ export type ToMirror =
   /** The daemon published: sync now. */
   | { type: "wake" };
 
-/** What the mirror's process tells the daemon: its lag, after each sync or failure and every second. */
+/** What the mirror's process tells the daemon: its lag, when it changes and every 10 s otherwise. */
 export type FromMirror = { type: "health"; health: MirrorHealth };

@@ -77,12 +77,14 @@ async function mirror({ url, root, verbose }: { url: string; root: string; verbo
           wakeWith: (wakeNow) => {
             wake = wakeNow;
           },
-          onSync: (sync, e) => {
+          onSync: (synced, e) => {
             if (e) return failed(e);
             error = undefined;
             report();
-            if (sync && verbose)
-              out(dim(`${new Date().toISOString()} PostgreSQL +${sync.runs} runs; ${describeSteps(sync)}`));
+            if (synced && verbose)
+              out(
+                dim(`${new Date().toISOString()} PostgreSQL +${synced.runs} runs; ${describeSteps(synced)}`),
+              );
           },
         });
       } catch (e) {

@@ -42,7 +42,7 @@ export class MirrorProcess {
     return this.options.target;
   }
 
-  /** The mirror's lag as its process last measured it (at most about a second ago while it runs). */
+  /** The mirror's lag as its process last reported it (within about 10 s while it runs). */
   health(): MirrorHealth {
     return this.#health;
   }
