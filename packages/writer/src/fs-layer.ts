@@ -7,7 +7,8 @@ import { promisify } from "node:util";
  * recovery) goes to `node:fs` directly.
  */
 export interface WriterFs {
-  open(path: string, flags: string, mode: number): Promise<number>;
+  /** `flags` as `fs.open` takes them: a string, or `fs.constants` or'ed together. */
+  open(path: string, flags: string | number, mode: number): Promise<number>;
   /** Writes the whole buffer at the end of the file (the fd is opened `O_APPEND`). */
   write(fd: number, data: Buffer): Promise<void>;
   fdatasync(fd: number): Promise<void>;

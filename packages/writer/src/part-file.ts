@@ -16,6 +16,11 @@ export interface OpenPart {
   size: number;
   ino: number;
   lock: FileLock;
+  /**
+   * The fd was opened `O_DSYNC`: a write returns once it is as durable as an fdatasync would make
+   * it, so no fdatasync need follow.
+   */
+  syncedWrites: boolean;
 }
 
 export interface OpenPartOptions {
@@ -28,6 +33,12 @@ export interface OpenPartOptions {
   fs: WriterFs;
   fileMode: number;
   dirMode: number;
+  /**
+   * Open the file `O_DSYNC`, so each write is durable when it returns: one system call per
+   * commit instead of a write and an fdatasync, which counts when several processes share the
+   * cores and each commits one event at a time.
+   */
+  syncedWrites: boolean;
   onRecovery: (report: RecoveryReport) => void;
 }
 
@@ -58,10 +69,21 @@ export async function openPart(o: OpenPartOptions): Promise<OpenPart> {
         const report = recoverTail(path, o.quarantineDir);
         if (report) o.onRecovery(report);
       }
-      const fd = await o.fs.open(path, "a", o.fileMode);
+      const { O_APPEND, O_CREAT, O_DSYNC, O_WRONLY } = fs.constants;
+      const flags = o.syncedWrites ? O_WRONLY | O_APPEND | O_CREAT | O_DSYNC : "a";
+      const fd = await o.fs.open(path, flags, o.fileMode);
       if (!before) fsyncPathSync(dayDir);
       const st = await o.fs.fstat(fd);
-      return { path, relPath: relative(o.eventsDir, path), day: o.day, fd, size: st.size, ino: st.ino, lock };
+      return {
+        path,
+        relPath: relative(o.eventsDir, path),
+        day: o.day,
+        fd,
+        size: st.size,
+        ino: st.ino,
+        lock,
+        syncedWrites: o.syncedWrites,
+      };
     } catch (error) {
       lock.release();
       throw error;

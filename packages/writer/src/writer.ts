@@ -184,7 +184,7 @@ export class Writer implements Appender {
     SETTLED.then(this.#endTurn);
     try {
       writeStringSync(part.fd, line, bytes);
-      fdatasyncSync(part.fd);
+      if (!part.syncedWrites) fdatasyncSync(part.fd);
     } catch (error) {
       const failure = writeError(part.relPath, error);
       this.#health.failedAppends++;
@@ -302,8 +302,8 @@ export class Writer implements Appender {
             // more than the write, and its wake-ups are what a loaded machine delays; the appenders
             // of this batch wait on the fdatasync either way.
             writeStringSync(part.fd, data, bytes);
-            if (this.durability === "fsync") fdatasyncSync(part.fd);
-            else this.#scheduleSync();
+            if (this.durability !== "fsync") this.#scheduleSync();
+            else if (!part.syncedWrites) fdatasyncSync(part.fd);
           } else {
             await this.#o.fs.write(part.fd, Buffer.from(data));
             if (this.durability === "fsync") await this.#o.fs.fdatasync(part.fd);
@@ -350,6 +350,9 @@ export class Writer implements Appender {
         fs: this.#o.fs,
         fileMode: this.#o.fileMode,
         dirMode: this.#o.dirMode,
+        // Only where every write is to be durable at once, and not under an injected `fs`, whose
+        // faults are meant for the fdatasync it is called for.
+        syncedWrites: this.durability === "fsync" && this.#o.fs === nodeFs,
         onRecovery: (report) => {
           this.#health.recoveries++;
           this.#onRecovery?.(report);
