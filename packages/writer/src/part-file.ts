@@ -73,6 +73,10 @@ export async function openPart(o: OpenPartOptions): Promise<OpenPart> {
       const flags = o.syncedWrites ? O_WRONLY | O_APPEND | O_CREAT | O_DSYNC : "a";
       const fd = await o.fs.open(path, flags, o.fileMode);
       if (!before) fsyncPathSync(dayDir);
+      // An O_DSYNC write makes durable only its own bytes and the new size: lines a killed
+      // writer left in the page cache are synced now, or a power loss could leave them as holes
+      // before the first line this writer acknowledges.
+      else if (o.syncedWrites) await o.fs.fdatasync(fd);
       const st = await o.fs.fstat(fd);
       return {
         path,

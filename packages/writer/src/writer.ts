@@ -174,7 +174,7 @@ export class Writer implements Appender {
     );
   }
 
-  /** Writes and fdatasyncs one event on this thread, as `#writeBatch` does a batch of one. */
+  /** Writes one event durably on this thread, as `#writeBatch` does a batch of one. */
   #writeNow(event: StoredEvent, line: string, bytes: number): Promise<Appended> {
     const part = this.#part!;
     this.#wroteThisTurn = true;
@@ -298,9 +298,9 @@ export class Writer implements Appender {
         for (let k = i + 1; k < end; k++) data += batch[k]!.line;
         try {
           if (this.#o.fs === nodeFs) {
-            // node:fs itself: write and fdatasync on this thread. A thread-pool round trip costs
-            // more than the write, and its wake-ups are what a loaded machine delays; the appenders
-            // of this batch wait on the fdatasync either way.
+            // node:fs itself: the write (and any fdatasync) on this thread. A thread-pool round
+            // trip costs more than the write, and its wake-ups are what a loaded machine delays;
+            // the appenders of this batch wait on the disk either way.
             writeStringSync(part.fd, data, bytes);
             if (this.durability !== "fsync") this.#scheduleSync();
             else if (!part.syncedWrites) fdatasyncSync(part.fd);
@@ -351,8 +351,9 @@ export class Writer implements Appender {
         fileMode: this.#o.fileMode,
         dirMode: this.#o.dirMode,
         // Only where every write is to be durable at once, and not under an injected `fs`, whose
-        // faults are meant for the fdatasync it is called for.
-        syncedWrites: this.durability === "fsync" && this.#o.fs === nodeFs,
+        // faults are meant for the fdatasync it is called for. Linux only: elsewhere O_DSYNC is
+        // missing (Windows) or weaker than the fdatasync it would replace (macOS's full fsync).
+        syncedWrites: this.durability === "fsync" && this.#o.fs === nodeFs && process.platform === "linux",
         onRecovery: (report) => {
           this.#health.recoveries++;
           this.#onRecovery?.(report);
