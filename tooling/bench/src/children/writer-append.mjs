@@ -28,6 +28,25 @@ if (contestant === "ledger") {
   await run.started(); // the part file is open before the clock starts
   appendOne = (t) => run.trial(t.trialId, t.params, t.metrics);
   close = () => writer.close();
+} else if (contestant === "plain-json") {
+  // As a job appending JSON lines by hand does it: each event serialized when it is appended.
+  const fd = fs.openSync(join(root, `log-${indexArg}.jsonl`), "a");
+  appendOne = (t, i) => {
+    const line = JSON.stringify({
+      event_id: `01KB${String(indexArg).padStart(6, "0")}${String(i).padStart(16, "0")}`,
+      event_type: "trial.recorded",
+      schema_version: 1,
+      timestamp_ms: Date.now(),
+      run_id: runId,
+      seq: i + 1,
+      trial_id: t.trialId,
+      params: t.params,
+      metrics: t.metrics,
+    });
+    fs.appendFileSync(fd, `${line}\n`);
+    fs.fdatasyncSync(fd);
+  };
+  close = () => fs.closeSync(fd);
 } else {
   // The line ledger writes for the same trial, envelope included, made before the clock starts.
   const lines = inputs.map((t, i) =>

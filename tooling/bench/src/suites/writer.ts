@@ -122,10 +122,15 @@ const CHILD = fileURLToPath(new URL("../children/writer-append.mjs", import.meta
  * `seconds` from a common start: the rate is every event acknowledged in that time over it, so
  * one process the scheduler leaves behind does not set the figure alone.
  */
-function processes(processes: number, kind: "ledger" | "plain", seconds: number): Contestant {
+function processes(processes: number, kind: "ledger" | "plain" | "plain-json", seconds: number): Contestant {
   const perProcess = 100_000;
+  const names = {
+    ledger: `ledger emitter, ${processes} processes x1 fsync`,
+    plain: PLAIN_PROCESSES,
+    "plain-json": PLAIN_JSON_PROCESSES,
+  };
   return {
-    name: kind === "ledger" ? `ledger emitter, ${processes} processes x1 fsync` : PLAIN_PROCESSES,
+    name: names[kind],
     count: 0,
     note: `${seconds} s in each process`,
     async run(dir) {
@@ -166,6 +171,8 @@ const PLAIN_PROCESSES = "appendFileSync+fdatasyncSync, 8 processes";
 const ONE = "ledger emitter x1 fsync";
 const MANY = "ledger emitter x256 fsync";
 const LEDGER_PROCESSES = "ledger emitter, 8 processes x1 fsync";
+/** Not the target's peer: the plain processes serializing each event in their timed loop. */
+const PLAIN_JSON_PROCESSES = `${EXTRA} appendFileSync+fdatasyncSync, 8 processes, JSON.stringify in the loop`;
 
 const contestants: Contestant[] = [
   emitter(1, "fsync", 3_000),
@@ -189,6 +196,7 @@ const contestants: Contestant[] = [
   preStamped(256, 100_000),
   processes(8, "ledger", 8),
   processes(8, "plain", 8),
+  processes(8, "plain-json", 8),
   {
     name: "seeds: temp file+fsync+append+unlink",
     count: 2_000,
@@ -310,6 +318,11 @@ const targets: Target[] = [
     what: `8 processes, total rate: ${LEDGER_PROCESSES} / ${PLAIN_PROCESSES}`,
     ratio: (r) => ratioOf(r.get(LEDGER_PROCESSES)?.rate, r.get(PLAIN_PROCESSES)?.rate),
     goal: ">= 1",
+  },
+  {
+    what: `${EXTRA} 8 processes beside plain ones that serialize each event as they append it, rate: ${LEDGER_PROCESSES} / ${PLAIN_JSON_PROCESSES}`,
+    ratio: (r) => ratioOf(r.get(LEDGER_PROCESSES)?.rate, r.get(PLAIN_JSON_PROCESSES)?.rate),
+    goal: "(information)",
   },
   {
     what: `${EXTRA} pre-stamped events beside what emitters send, rate: pre-stamped x256 / ${MANY}`,
