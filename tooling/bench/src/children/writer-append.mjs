@@ -17,6 +17,18 @@ const trial = (i) => ({
   params: { fast_window: 12, slow_window: 48, stop_loss: 0.02 },
   metrics: { sharpe: 1.4321, max_drawdown: -0.1234, cagr: 0.0876, trades: 412 },
 });
+// The event ledger writes for trial `i`, envelope included, as a plain appender would store it.
+const stored = (t, i) => ({
+  event_id: `01KB${String(indexArg).padStart(6, "0")}${String(i).padStart(16, "0")}`,
+  event_type: "trial.recorded",
+  schema_version: 1,
+  timestamp_ms: Date.now(),
+  run_id: runId,
+  seq: i + 1,
+  trial_id: t.trialId,
+  params: t.params,
+  metrics: t.metrics,
+});
 const inputs = Array.from({ length: count }, (_, i) => trial(i));
 const latencies = new Float64Array(count);
 
@@ -32,36 +44,14 @@ if (contestant === "ledger") {
   // As a job appending JSON lines by hand does it: each event serialized when it is appended.
   const fd = fs.openSync(join(root, `log-${indexArg}.jsonl`), "a");
   appendOne = (t, i) => {
-    const line = JSON.stringify({
-      event_id: `01KB${String(indexArg).padStart(6, "0")}${String(i).padStart(16, "0")}`,
-      event_type: "trial.recorded",
-      schema_version: 1,
-      timestamp_ms: Date.now(),
-      run_id: runId,
-      seq: i + 1,
-      trial_id: t.trialId,
-      params: t.params,
-      metrics: t.metrics,
-    });
+    const line = JSON.stringify(stored(t, i));
     fs.appendFileSync(fd, `${line}\n`);
     fs.fdatasyncSync(fd);
   };
   close = () => fs.closeSync(fd);
 } else {
   // The line ledger writes for the same trial, envelope included, made before the clock starts.
-  const lines = inputs.map((t, i) =>
-    JSON.stringify({
-      event_id: `01KB${String(indexArg).padStart(6, "0")}${String(i).padStart(16, "0")}`,
-      event_type: "trial.recorded",
-      schema_version: 1,
-      timestamp_ms: Date.now(),
-      run_id: runId,
-      seq: i + 1,
-      trial_id: t.trialId,
-      params: t.params,
-      metrics: t.metrics,
-    }).concat("\n"),
-  );
+  const lines = inputs.map((t, i) => JSON.stringify(stored(t, i)).concat("\n"));
   const fd = fs.openSync(join(root, `log-${indexArg}.jsonl`), "a");
   appendOne = (_t, i) => {
     fs.appendFileSync(fd, lines[i]);
