@@ -1,9 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { MirrorHealth } from "@ledger/indexer";
 import { followPgSync, type PgSync, redactUrl } from "@ledger/postgres";
 import { describeSteps } from "../handlers/pg-sync-steps.js";
 import { dim, out } from "../output/print.js";
-import type { FromMirror, ToMirror } from "./messages.js";
+import { type FromMirror, mirrorHealth, type ToMirror } from "./messages.js";
 
 /**
  * The process `ledger daemon --pg` keeps PostgreSQL up to the index in. Run beside the daemon
@@ -39,16 +38,7 @@ async function mirror({ url, root, verbose }: { url: string; root: string; verbo
   let error: string | undefined;
   let sent = { figures: "", atMs: 0 };
   const report = () => {
-    const lag = sync?.lag();
-    const health: MirrorHealth = {
-      target: redactUrl(url),
-      events: lag?.events ?? null,
-      bytes: lag?.bytes ?? null,
-      seconds: lag?.seconds ?? null,
-      syncedAt: lag?.syncedAt ?? null,
-      measuredMs: Date.now(),
-      ...(error ? { error } : {}),
-    };
+    const health = mirrorHealth(redactUrl(url), sync?.lag(), error);
     // Only what changed, or what has not been sent for a while: each report is a write of the
     // daemon's health file.
     const { measuredMs, ...figures } = health;

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 import type { MirrorHealth } from "@ledger/indexer";
-import type { FromMirror, ToMirror } from "./messages.js";
+import { type FromMirror, mirrorHealth, type ToMirror } from "./messages.js";
 
 /** Built beside the CLI's chunks (see tsup.config.ts). */
 const CHILD = new URL("./mirror-child.js", import.meta.url);
@@ -27,14 +27,7 @@ export class MirrorProcess {
     private readonly options: { url: string; root: string; verbose: boolean; target: string },
     private readonly onHealth: (health: MirrorHealth) => void,
   ) {
-    this.#health = {
-      target: options.target,
-      events: null,
-      bytes: null,
-      seconds: null,
-      syncedAt: null,
-      measuredMs: Date.now(),
-    };
+    this.#health = mirrorHealth(options.target);
   }
 
   /** Where it mirrors to, without credentials. */

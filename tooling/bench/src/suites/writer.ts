@@ -118,23 +118,19 @@ function preStamped(n: number, count: number): Contestant {
 const CHILD = fileURLToPath(new URL("../children/writer-append.mjs", import.meta.url));
 
 /**
- * `processes` separate processes appending at once, each one event at a time, all for the same
+ * `PROCESSES` separate processes appending at once, each one event at a time, all for the same
  * `seconds` from a common start: the rate is every event acknowledged in that time over it, so
  * one process the scheduler leaves behind does not set the figure alone.
  */
-function processes(processes: number, kind: "ledger" | "plain" | "plain-json", seconds: number): Contestant {
+function processes(kind: "ledger" | "plain" | "plain-json", seconds: number): Contestant {
   const perProcess = 100_000;
-  const names = {
-    ledger: `ledger emitter, ${processes} processes x1 fsync`,
-    plain: PLAIN_PROCESSES,
-    "plain-json": PLAIN_JSON_PROCESSES,
-  };
+  const names = { ledger: LEDGER_PROCESSES, plain: PLAIN_PROCESSES, "plain-json": PLAIN_JSON_PROCESSES };
   return {
     name: names[kind],
     count: 0,
     note: `${seconds} s in each process`,
     async run(dir) {
-      const children = Array.from({ length: processes }, (_, i) =>
+      const children = Array.from({ length: PROCESSES }, (_, i) =>
         spawn(process.execPath, [CHILD, kind, dir, String(perProcess), String(i + 1), String(seconds)], {
           stdio: ["pipe", "pipe", "inherit"],
         }),
@@ -167,6 +163,8 @@ function syncLoop(count: number, lines: string[], one: (line: string) => void): 
 
 const EXTRA = "extra:";
 const PLAIN = "appendFileSync+fdatasyncSync";
+/** Processes appending at once in the multi-process rows (their names say 8). */
+const PROCESSES = 8;
 const PLAIN_PROCESSES = "appendFileSync+fdatasyncSync, 8 processes";
 const ONE = "ledger emitter x1 fsync";
 const MANY = "ledger emitter x256 fsync";
@@ -194,9 +192,9 @@ const contestants: Contestant[] = [
   emitter(256, "fsync", 100_000),
   emitter(256, "batch", 100_000),
   preStamped(256, 100_000),
-  processes(8, "ledger", 8),
-  processes(8, "plain", 8),
-  processes(8, "plain-json", 8),
+  processes("ledger", 8),
+  processes("plain", 8),
+  processes("plain-json", 8),
   {
     name: "seeds: temp file+fsync+append+unlink",
     count: 2_000,
