@@ -162,14 +162,24 @@ export class Attachments {
    */
   async detachAfterFailure(): Promise<void> {
     this.#attached.clear();
+    const connections = Object.values(this.#connections);
     // A COMMIT whose checkpoint failed leaves its connection in an aborted transaction, which
     // would refuse every statement of the next round.
-    for (const connection of Object.values(this.#connections))
-      await connection.run("ROLLBACK").catch(() => {});
-    await this.#connection.run("USE memory").catch(() => {});
+    for (const connection of connections) await connection.run("ROLLBACK").catch(() => {});
+    // A database invalidated by a failed checkpoint refuses even `USE memory` on the connection
+    // it is the default of, and DuckDB does not detach a connection's default database: such a
+    // database is detached from another connection, after which its own can leave it.
     for (const db of INDEX_DATABASES) {
-      await this.#connection.run(`DETACH DATABASE IF EXISTS ${sqlIdent(db)}`).catch(() => {});
+      for (const connection of connections) {
+        await connection.run("USE memory").catch(() => {});
+        const detached = await connection.run(`DETACH DATABASE IF EXISTS ${sqlIdent(db)}`).then(
+          () => true,
+          () => false,
+        );
+        if (detached) break;
+      }
     }
+    for (const connection of connections) await connection.run("USE memory").catch(() => {});
   }
 
   /** Whether the attached generation of `db` is one this indexer set up or found current. */
