@@ -60,8 +60,8 @@ const canMount = smallDisk() !== null;
 describe.skipIf(!canMount)("a full disk under the index", () => {
   // 0 KB: copying a generation fails; 4,000 KB: one database's copy fails after another's
   // attached; 7,500 KB: the copies fit and a statement fails writing its rows; 9,000 KB: the
-  // runs database's COMMIT fails in its checkpoint, which invalidates the attached file (and
-  // leaves it the default database of its connection, which DuckDB will not detach).
+  // runs database's COMMIT fails in its checkpoint, which invalidates the attached database
+  // (and leaves it the default of its connection, which DuckDB will not detach it from).
   it.each([0, 4_000, 7_500, 9_000])(
     "with %i KB left: rounds fail with LEDGER_DISK_FULL, readers keep the last index, and the next round after space is freed catches up",
     async (leaveKB) => {

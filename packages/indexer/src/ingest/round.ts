@@ -158,87 +158,93 @@ export async function ingestRound(
     compressed: file.compressed,
     publishedBytes: mode === "full" ? 0 : (published.get(file.logicalRel) ?? 0),
   });
-  // Lines lagging databases need from before this round's start. A split batch records, as
-  // its checkpoint, the offset of the next line still to come, so a crash between batches
-  // leaves each database with a checkpoint it has everything before.
-  for (const { file, lines, to, size } of catchUp) {
-    const meta = metaOf(file, size);
-    batch.beginFile(meta, 0);
-    let i = 0;
-    for (const [text, line] of readLines(file.path, lines)) {
-      batch.line(text, line.offset, line.length);
-      report.bytes += line.length;
-      const next = lines[++i];
-      if (next && batch.bytes >= batchBytes) {
-        batch.advance(next.offset);
+  try {
+    // Lines lagging databases need from before this round's start. A split batch records, as
+    // its checkpoint, the offset of the next line still to come, so a crash between batches
+    // leaves each database with a checkpoint it has everything before.
+    for (const { file, lines, to, size } of catchUp) {
+      const meta = metaOf(file, size);
+      batch.beginFile(meta, 0);
+      let i = 0;
+      for (const [text, line] of readLines(file.path, lines)) {
+        batch.line(text, line.offset, line.length);
+        report.bytes += line.length;
+        const next = lines[++i];
+        if (next && batch.bytes >= batchBytes) {
+          batch.advance(next.offset);
+          await send();
+          batch.beginFile(meta, 0);
+        }
+      }
+      batch.advance(to);
+    }
+    // A full rebuild may let DuckDB read each file; what it leaves (see foldFileNatively) is
+    // read as in a round.
+    const native = mode === "full" && options.fullRebuildReader === "native";
+    for (const { file, size, ...scanFrom } of work) {
+      let from = scanFrom.from;
+      report.files++;
+      const meta = metaOf(file, size);
+      if (native) {
+        if (batch.files.length > 0) await send();
+        await pending;
+        const folded = await foldFileNatively(
+          {
+            connection,
+            catalogue: context.catalogue,
+            maxLineBytes,
+            fold: (staged) => fold(staged, report.bytes),
+          },
+          file,
+          meta,
+          from,
+        );
+        const done = folded.complete && folded.end > from && (file.compressed || folded.end >= size);
+        if (done) {
+          report.bytes += file.compressed ? size : folded.end - from;
+          continue;
+        }
+        // Read on in JavaScript: the unfinished last line (its checkpoint stays before it), a line
+        // too long to hold, or what was appended meanwhile.
+        report.bytes += file.compressed ? 0 : folded.end - from;
+        from = folded.end;
+      }
+      batch.beginFile(meta, from);
+      const between = async (at: number) => {
+        // A gzipped part's offsets count decompressed bytes, not the compressed bytes of the total.
+        if (!file.compressed) inFile = at - from;
+        batch.advance(at);
+        if (batch.bytes < batchBytes) return;
         await send();
-        batch.beginFile(meta, 0);
-      }
+        batch.beginFile(meta, at);
+      };
+      const scan = {
+        maxLineBytes,
+        sink: {
+          line: (text: string, offset: number, length: number) => {
+            batch.line(text, offset, length);
+          },
+          tooLarge: (offset: number, length: number) => {
+            batch.tooLarge(offset, length);
+          },
+        },
+        between,
+      };
+      const end = file.compressed
+        ? await scanGzip(file.path, from, scan)
+        : await scanPlain(file.path, from, scan);
+      batch.advance(end);
+      inFile = 0;
+      report.bytes += file.compressed ? size : end - from;
     }
-    batch.advance(to);
+    await send();
+    onPhase?.("read", readMs);
+    await pending;
+  } catch (error) {
+    // A batch still being folded would write into generations the caller detaches next.
+    await pending.catch(() => {});
+    throw error;
   }
-  // A full rebuild may let DuckDB read each file; what it leaves (see foldFileNatively) is
-  // read as in a round.
-  const native = mode === "full" && options.fullRebuildReader === "native";
-  for (const { file, size, ...scanFrom } of work) {
-    let from = scanFrom.from;
-    report.files++;
-    const meta = metaOf(file, size);
-    if (native) {
-      if (batch.files.length > 0) await send();
-      await pending;
-      const folded = await foldFileNatively(
-        {
-          connection,
-          catalogue: context.catalogue,
-          maxLineBytes,
-          fold: (staged) => fold(staged, report.bytes),
-        },
-        file,
-        meta,
-        from,
-      );
-      const done = folded.complete && folded.end > from && (file.compressed || folded.end >= size);
-      if (done) {
-        report.bytes += file.compressed ? size : folded.end - from;
-        continue;
-      }
-      // Read on in JavaScript: the unfinished last line (its checkpoint stays before it), a line
-      // too long to hold, or what was appended meanwhile.
-      report.bytes += file.compressed ? 0 : folded.end - from;
-      from = folded.end;
-    }
-    batch.beginFile(meta, from);
-    const between = async (at: number) => {
-      // A gzipped part's offsets count decompressed bytes, not the compressed bytes of the total.
-      if (!file.compressed) inFile = at - from;
-      batch.advance(at);
-      if (batch.bytes < batchBytes) return;
-      await send();
-      batch.beginFile(meta, at);
-    };
-    const scan = {
-      maxLineBytes,
-      sink: {
-        line: (text: string, offset: number, length: number) => {
-          batch.line(text, offset, length);
-        },
-        tooLarge: (offset: number, length: number) => {
-          batch.tooLarge(offset, length);
-        },
-      },
-      between,
-    };
-    const end = file.compressed
-      ? await scanGzip(file.path, from, scan)
-      : await scanPlain(file.path, from, scan);
-    batch.advance(end);
-    inFile = 0;
-    report.bytes += file.compressed ? size : end - from;
-  }
-  await send();
-  onPhase?.("read", readMs);
-  await pending;
   for (const db of INDEX_DATABASES) {
     if (db === "runs" || dirty.has(db)) continue;
     for (const { file, from } of work)

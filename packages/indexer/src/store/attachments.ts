@@ -179,7 +179,10 @@ export class Attachments {
         if (detached) break;
       }
     }
-    for (const connection of connections) await connection.run("USE memory").catch(() => {});
+    for (const connection of connections) {
+      await connection.run("ROLLBACK").catch(() => {});
+      await connection.run("USE memory").catch(() => {});
+    }
   }
 
   /** Whether the attached generation of `db` is one this indexer set up or found current. */
