@@ -1,7 +1,6 @@
 import * as fs from "node:fs";
-import { createGunzip } from "node:zlib";
 import { ledgerPaths } from "@ledger/schema";
-import { type LogFile, listLogFiles } from "@ledger/writer";
+import { gzipPartChunks, type LogFile, listLogFiles } from "@ledger/writer";
 import type { IndexReader } from "./reader.js";
 
 /** How much of the log the index has not yet taken in. */
@@ -65,8 +64,7 @@ export async function countLines(file: LogFile, upTo = Number.POSITIVE_INFINITY)
   }
   let lines = 0;
   try {
-    for await (const chunk of fs.createReadStream(file.path).pipe(createGunzip()) as AsyncIterable<Buffer>)
-      lines += newlines(chunk);
+    for await (const chunk of gzipPartChunks(file.path)) lines += newlines(chunk);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }

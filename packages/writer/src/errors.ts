@@ -34,6 +34,16 @@ export function writeError(file: string, cause: unknown): WriteFailedError {
     : new WriteFailedError(file, cause);
 }
 
+/**
+ * A compressed part of the log cannot be read: it is not gzip, or it was cut short. Whatever
+ * reads it stops there with this error rather than go on without its events.
+ */
+export class CorruptPartError extends LedgerError {
+  constructor(path: string, cause: unknown) {
+    super("LEDGER_CORRUPT_PART", `${path} is not readable gzip: ${firstLine(cause)}`, { cause });
+  }
+}
+
 /** A log cursor (an SSE `Last-Event-ID` or `cursor` parameter) that no reader ever issued. */
 export class InvalidCursorError extends LedgerError {
   constructor(reason: string) {

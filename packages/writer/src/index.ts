@@ -18,6 +18,7 @@ export {
   type RunScope,
 } from "./emitters.js";
 export {
+  CorruptPartError,
   DiskFullError,
   DuckDBMissingError,
   InvalidCursorError,
@@ -27,6 +28,7 @@ export {
 export { FileLock } from "./file-lock.js";
 export { fsyncPathSync, nodeFs, type WriterFs } from "./fs-layer.js";
 export { type GitProvenance, gitProvenance } from "./git.js";
+export { gzipPartChunks } from "./gzip-part.js";
 export { type LineSink, LineSplitter } from "./line-splitter.js";
 export { type LogFile, listLogFiles } from "./log-files.js";
 export { LogWaker } from "./log-waker.js";

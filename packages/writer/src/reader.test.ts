@@ -13,6 +13,22 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** A log of one event, and the path and bytes of a second part holding it gzipped (not written). */
+async function oneEventAndItsPart() {
+  const root = tempRoot();
+  const writer = await openWriter({ root, clock: () => Date.parse("2026-01-22T00:00:00Z") });
+  const a = await writer.append(trial("r1", 1));
+  await writer.close();
+  const file = join(root, "events", a.position!.file);
+  return {
+    root,
+    a,
+    file,
+    part: `${file.replace("000001", "000002")}.gz`,
+    gzipped: gzipSync(readFileSync(file)),
+  };
+}
+
 describe("readLog", () => {
   it("streams events in log order, filtered by day range, run and type", async () => {
     const root = tempRoot();
@@ -33,18 +49,26 @@ describe("readLog", () => {
   });
 
   it("reads .jsonl.gz like .jsonl, and reports torn, invalid and oversized lines instead of throwing", async () => {
-    const root = tempRoot();
-    const writer = await openWriter({ root, clock: () => Date.parse("2026-01-22T00:00:00Z") });
-    const a = await writer.append(trial("r1", 1));
-    await writer.close();
-    const file = join(root, "events", a.position!.file);
-    writeFileSync(`${file.replace("000001", "000002")}.gz`, gzipSync(readFileSync(file)));
+    const { root, a, file, part, gzipped } = await oneEventAndItsPart();
+    writeFileSync(part, gzipped);
     appendFileSync(file, `not json\n{"x":"${"y".repeat(2000)}"}\n{"event_type":"nope.nope"}\n{"torn`);
     const problems: LogProblem[] = [];
     const events = await collect(readLog({ root, maxLineBytes: 1024, onProblem: (p) => problems.push(p) }));
     expect(events.map((e) => e.event.event_id)).toEqual([a.event.event_id, a.event.event_id]);
     expect(problems.map((p) => p.kind)).toEqual(["invalid", "too-large", "invalid", "torn"]);
     expect(problems[2]!.reason).toContain('unknown event type "nope.nope"');
+  });
+
+  it("reports a .jsonl.gz part that is not gzip, or cut short, by name, and reads the other parts", async () => {
+    const { root, a, part, gzipped } = await oneEventAndItsPart();
+    for (const bad of [Buffer.from("not gzip at all\n"), gzipped.subarray(0, gzipped.length - 12)]) {
+      writeFileSync(part, bad);
+      const problems: LogProblem[] = [];
+      const events = await collect(readLog({ root, onProblem: (p) => problems.push(p) }));
+      expect(events.map((e) => e.event.event_id)).toEqual([a.event.event_id]);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.reason).toContain(`${part} is not readable gzip`);
+    }
   });
 
   it("returns nothing for a root with no log yet", async () => {

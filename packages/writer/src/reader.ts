@@ -1,5 +1,4 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from "node:fs";
-import { createGunzip } from "node:zlib";
 import {
   DEFAULT_MAX_LINE_BYTES,
   type EventCatalogue,
@@ -9,6 +8,7 @@ import {
 } from "@ledger/schema";
 import type { EventPosition } from "./appender.js";
 import type { LogCursor } from "./cursor.js";
+import { gzipPartChunks } from "./gzip-part.js";
 import { LineSplitter } from "./line-splitter.js";
 import { type LogFile, listLogFiles, sizeOf } from "./log-files.js";
 import { LogWaker } from "./log-waker.js";
@@ -189,8 +189,7 @@ async function* readFile(
   try {
     if (live && !file.compressed) raw = appendedChunks(file.path, start);
     else if (file.compressed) {
-      const stream = createReadStream(file.path, { highWaterMark: CHUNK }).pipe(createGunzip());
-      raw = skipBytes(stream as AsyncIterable<Buffer>, start);
+      raw = skipBytes(gzipPartChunks(file.path, CHUNK), start);
     } else raw = createReadStream(file.path, { start, highWaterMark: CHUNK }) as AsyncIterable<Buffer>;
   } catch {
     return start;

@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
-import { createGunzip } from "node:zlib";
-import { type LineSink, LineSplitter } from "@ledger/writer";
+import { gzipPartChunks, type LineSink, LineSplitter } from "@ledger/writer";
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -39,8 +38,7 @@ export async function scanPlain(path: string, from: number, options: ScanOptions
 export async function scanGzip(path: string, from: number, options: ScanOptions): Promise<number> {
   const splitter = new LineSplitter(0, options.maxLineBytes, options.sink, from);
   let pos = 0;
-  const stream = fs.createReadStream(path).pipe(createGunzip());
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of gzipPartChunks(path)) {
     splitter.push(chunk, pos);
     pos += chunk.length;
     await options.between?.(splitter.consumed);

@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { createGunzip } from "node:zlib";
+import { gzipPartChunks } from "@ledger/writer";
 
 /** Bytes of a part file that end at a newline, and where they start (uncompressed offsets). */
 export interface TextChunk {
@@ -26,7 +26,7 @@ export async function* textChunks(
   let pendingBytes = 0;
   let start = compressed ? 0 : from;
   const source = compressed
-    ? (fs.createReadStream(path).pipe(createGunzip()) as AsyncIterable<Buffer>)
+    ? gzipPartChunks(path)
     : (fs.createReadStream(path, { start: from, highWaterMark: 4 * 1024 * 1024 }) as AsyncIterable<Buffer>);
   for await (const piece of source) {
     pending.push(piece);
