@@ -58,13 +58,19 @@ async function publishedCount(root: string): Promise<number> {
 const canMount = smallDisk() !== null;
 
 describe.skipIf(!canMount)("a full disk under the index", () => {
-  // 0 KB: copying a generation fails; 4,000 KB: one database's copy fails after another's
-  // attached; 7,500 KB: the copies fit and a statement fails writing its rows; 9,000 KB: the
-  // runs database's COMMIT fails in its checkpoint, which invalidates the attached database
-  // (and leaves it the default of its connection, which DuckDB will not detach it from).
-  it.each([0, 4_000, 7_500, 9_000])(
-    "with %i KB left: rounds fail with LEDGER_DISK_FULL, readers keep the last index, and the next round after space is freed catches up",
-    async (leaveKB) => {
+  // What each case runs into first, as its message says: copying a generation (0 KB); one
+  // database's copy after another's attached (4,000 KB); a write into the runs generation
+  // (7,500 KB); the runs COMMIT's checkpoint, which invalidates the attached database and leaves
+  // it the default of its connection, where DuckDB will not detach it (11,500 KB). The sizes
+  // follow the files DuckDB writes: a case whose message no longer matches needs new sizes.
+  it.each([
+    [0, "copyfile"],
+    [4_000, "copyfile"],
+    [7_500, "Could not write file"],
+    [11_500, "invalidated because checkpointing failed"],
+  ])(
+    "with %i KB left (%s): rounds fail with LEDGER_DISK_FULL, readers keep the last index, and the next round after space is freed catches up",
+    async (leaveKB, hits) => {
       const root = smallDisk() as string;
       const first = writeLog(root, backtestEvents({ runs: 6, trialsPerRun: 300, prefix: "a" }));
       const indexer = track(await openIndexer({ root }));
@@ -83,6 +89,7 @@ describe.skipIf(!canMount)("a full disk under the index", () => {
         (error: unknown) => error as Error & { code?: string },
       );
       expect(failure?.code).toBe("LEDGER_DISK_FULL");
+      expect(failure?.message).toContain(hits);
       expect(failure?.message).not.toContain("\n");
       expect(await publishedCount(root)).toBe(first);
       // Still full: each round fails the same way, or (once a checkpoint freed space) succeeds;
