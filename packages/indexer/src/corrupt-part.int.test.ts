@@ -10,7 +10,7 @@ describe("a corrupt gzip part", () => {
   it("fails the round with an error naming the part, loses nothing indexed, and the round after it is moved away catches up", async () => {
     const root = tempRoot();
     // Small batches, and a plain part over the 4 MB the scan reads at a time: a batch of it is
-    // handed to DuckDB before its end, and is still being folded when the corrupt part fails.
+    // handed to DuckDB before its end, and may still be folding when the corrupt part fails.
     const indexer = track(await openIndexer({ root, batchBytes: 64 * 1024 }));
     const first = writeLog(root, backtestEvents({ runs: 4, trialsPerRun: 50, prefix: "a" }), "2026-01-05");
     await indexer.update();
