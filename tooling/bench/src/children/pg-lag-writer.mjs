@@ -1,7 +1,8 @@
 // A writer process as a backtest job is one: realistic runs appended through @ledger/writer
 // (fsync), paced to `rate` events/s in ticks of 10 ms, for `seconds`. Ids, times and `seq` are
 // stamped by the writer. For each run it prints, once the append holding that event has
-// resolved, `<run_id> created|completed <wall-clock ms>`, and at the end `done <events>`.
+// resolved, `<run_id> created|completed <wall-clock ms> <wall-clock ms of the append call>`, and
+// at the end `done <events>`.
 // Plain JavaScript on the built packages, as users run them.
 import { backtestEvents } from "@ledger/indexer/test-support";
 import { openWriter } from "@ledger/writer";
@@ -27,13 +28,14 @@ for (let tick = 0; performance.now() < endAt; tick++) {
   }
   // Not awaited: a job's events come when they come; appends made while one is being written
   // share its write and fdatasync (the writer's group commit).
+  const called = wallMs();
   const appended = writer.appendMany(batch).then(() => {
     const at = wallMs();
     written += batch.length;
     let out = "";
     for (const e of batch) {
-      if (e.event_type === "run.created") out += `${e.run_id} created ${at}\n`;
-      else if (e.event_type === "run.completed") out += `${e.run_id} completed ${at}\n`;
+      if (e.event_type === "run.created") out += `${e.run_id} created ${at} ${called}\n`;
+      else if (e.event_type === "run.completed") out += `${e.run_id} completed ${at} ${called}\n`;
     }
     if (out) process.stdout.write(out);
     pending.delete(appended);

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listValue } from "@duckdb/node-api";
 import { openIndexReader } from "@ledger/indexer";
+import { type LagWriter, pollVisible, startLagWriter } from "../harness/lag-writers.js";
 import { ledgerBin } from "../harness/serve.js";
 import { median, percentile } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
@@ -33,42 +34,6 @@ interface RoundRecord {
   phases: Record<string, number>;
 }
 
-interface Appended {
-  key: string;
-  run: string;
-  final: boolean;
-  atMs: number;
-}
-
-/**
- * A writer process (pg-lag-writer.mjs, the PostgreSQL suite's): each run's first and last event
- * as their appends resolve, and how many events it appended in all.
- */
-function writer(root: string, prefix: string, rate: number, seconds: number) {
-  const proc = spawn(
-    process.execPath,
-    [child("pg-lag-writer.mjs"), root, prefix, String(rate), String(seconds)],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const appended: Appended[] = [];
-  let total = 0;
-  let rest = "";
-  proc.stdout!.setEncoding("utf8").on("data", (text: string) => {
-    const lines = (rest + text).split("\n");
-    rest = lines.pop() ?? "";
-    for (const [run, what, at] of lines.map((l) => l.split(" "))) {
-      if (run === "done") total = Number(what);
-      else appended.push({ key: `${run} ${what}`, run: run!, final: what === "completed", atMs: Number(at) });
-    }
-  });
-  const done = new Promise<number>((resolve, reject) =>
-    proc.once("exit", (code) => (code === 0 ? resolve(total) : reject(new Error(`writer exited ${code}`)))),
-  );
-  return { proc, appended, done };
-}
-
 /** `ledger daemon`, or the same daemon timing each round's steps; its stdout once it stops. */
 function daemon(root: string, phases: boolean): { proc: ChildProcess; output: Promise<string> } {
   const args = phases ? [child("daemon-phases.mjs"), root] : [ledgerBin, "daemon", "--root", root];
@@ -80,24 +45,29 @@ function daemon(root: string, phases: boolean): { proc: ChildProcess; output: Pr
   return { proc, output: new Promise((resolve) => proc.once("exit", () => resolve(text))) };
 }
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+/** The published runs file's inode and mtime: a publication renames a new file in. */
+function publicationOf(root: string): string {
+  const st = statSync(join(root, "index", "runs.duckdb"), { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.mtimeMs}` : "";
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Writers append realistic runs at `RATE` events/s in all while the daemon indexes them. For
  * every run's first and last event: the time from its append resolving (fdatasync'ed) to a
- * query of the published index seeing the run, then with its final status, polled every 10 ms
- * from this process (the poll's own time counts).
+ * query of the published index seeing the run, then with its final status, looked for from this
+ * process as `pollVisible` does (the reply's time counts).
  */
 async function daemonLag(phases: boolean): Promise<LagRun> {
   const dir = mkdtempSync(join(tmpdir(), "ledger-bench-daemon-"));
   const root = join(dir, "root");
   const reader = openIndexReader({ root });
   let running: ReturnType<typeof daemon> | undefined;
-  let writers: ReturnType<typeof writer>[] = [];
+  let writers: LagWriter[] = [];
   try {
     // A first run, so the log and the index exist before the load starts.
-    await writer(root, "seed", 200, 0.2).done;
+    await startLagWriter(root, "seed", 200, 0.2).exited;
     running = daemon(root, phases);
     const statusOf = async (runs: string[]) => {
       if (!reader.exists()) return new Map<string, string>();
@@ -114,33 +84,19 @@ async function daemonLag(phases: boolean): Promise<LagRun> {
     ) {
       if (Date.now() > deadline) throw new Error("the seed run never reached the index");
     }
-    writers = Array.from({ length: WRITERS }, (_, w) => writer(root, `w${w}`, RATE / WRITERS, SECONDS));
+    writers = Array.from({ length: WRITERS }, (_, w) =>
+      startLagWriter(root, `w${w}`, RATE / WRITERS, SECONDS),
+    );
     let writing = true;
-    const totals = Promise.all(writers.map((w) => w.done)).finally(() => {
+    const totals = Promise.all(writers.map((w) => w.exited)).finally(() => {
       writing = false;
     });
-    const seen = new Set<string>();
-    const samples: number[] = [];
-    let drainUntil = Number.POSITIVE_INFINITY;
-    for (;;) {
-      const waiting = writers.flatMap((w) => w.appended).filter((a) => !seen.has(a.key));
-      if (!writing) drainUntil = Math.min(drainUntil, Date.now() + 60_000);
-      if ((waiting.length === 0 && !writing) || Date.now() > drainUntil) break;
-      if (waiting.length > 0) {
-        const status = await statusOf([...new Set(waiting.map((a) => a.run))]);
-        const at = performance.timeOrigin + performance.now();
-        for (const a of waiting) {
-          const s = status.get(a.run);
-          if (s === undefined || (a.final && !FINAL.has(s))) continue;
-          seen.add(a.key);
-          samples.push(at - a.atMs);
-        }
-      }
-      await sleep(10);
-    }
+    // Readers see new rows only when a publication renames a new runs file in.
+    const { samples, unseen } = await pollVisible(writers, () => writing, {
+      version: () => publicationOf(root),
+      statuses: statusOf,
+    });
     const events = (await totals).reduce((a, b) => a + b, 0);
-    const unseen = writers.flatMap((w) => w.appended).filter((a) => !seen.has(a.key)).length;
-    samples.sort((a, b) => a - b);
     running.proc.kill("SIGTERM");
     const output = await running.output;
     running = undefined;

@@ -8,6 +8,7 @@ import { writeLog } from "@ledger/indexer/test-support";
 import { openPgSync } from "@ledger/postgres";
 import { type PostgresServer, postgresBin, startPostgres } from "@ledger/postgres/test-support";
 import pg from "pg";
+import { pollVisible, startLagWriter } from "../harness/lag-writers.js";
 import { ledgerBin, startServe } from "../harness/serve.js";
 import { latencyRow, median, percentile, timeEach } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
@@ -18,7 +19,6 @@ const RUNS = 100_000;
 const LAG_RATE = 5000;
 const LAG_WRITERS = 2;
 const LAG_SECONDS = 20;
-const LAG_WRITER = new URL("../children/pg-lag-writer.mjs", import.meta.url).pathname;
 
 /** `RUNS` runs, each created (config, git), started and completed (summary, artifact paths). */
 function* lifecycles(count: number): Generator<Record<string, unknown>> {
@@ -315,34 +315,11 @@ function startLedger(args: string[], lines?: string[]): { proc: ChildProcess; ex
   return { proc, exited: new Promise((resolve) => proc.once("exit", resolve)) };
 }
 
-/** A writer process: its announcements `<run> created|completed <ms>` as they come, and its total. */
-function startWriter(root: string, prefix: string, rate: number, seconds: number) {
-  const proc = spawn(process.execPath, [LAG_WRITER, root, prefix, String(rate), String(seconds)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const appended: { key: string; run: string; final: boolean; atMs: number }[] = [];
-  let events = 0;
-  let partial = "";
-  proc.stdout!.setEncoding("utf8").on("data", (text: string) => {
-    const lines = (partial + text).split("\n");
-    partial = lines.pop() ?? "";
-    for (const line of lines) {
-      const [run, what, at] = line.split(" ");
-      if (run === "done") events = Number(what);
-      else appended.push({ key: `${run} ${what}`, run: run!, final: what === "completed", atMs: Number(at) });
-    }
-  });
-  const exited = new Promise<number>((resolve, reject) =>
-    proc.once("exit", (code) => (code === 0 ? resolve(events) : reject(new Error(`writer exited ${code}`)))),
-  );
-  return { appended, exited };
-}
-
 /**
  * Writers append realistic runs at `LAG_RATE` events/s in all, the daemon indexes them as it
  * does for users, and `mode` mirrors each publication into PostgreSQL. For every run's first and
  * last event: the time from its append resolving (fdatasync'ed) to a query of PostgreSQL seeing
- * the row, then with its final status, polled every 10 ms (the poll's reply time counts).
+ * the row, then with its final status, looked for as `pollVisible` does (the reply's time counts).
  */
 async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --follow"): Promise<LagRun> {
   const dir = mkdtempSync(join(tmpdir(), "ledger-bench-pg-lag-"));
@@ -353,7 +330,7 @@ async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --
   const client = new pg.Client({ connectionString: url });
   try {
     // A first run, so the log exists for the daemon and the mirror has its tables and a checkpoint.
-    await startWriter(root, "seed", 200, 0.2).exited;
+    await startLagWriter(root, "seed", 200, 0.2).exited;
     processes.push(startLedger(["daemon", "--root", root, ...(mode === "daemon --pg" ? ["--pg", url] : [])]));
     if (mode === "pg-sync --follow")
       processes.push(startLedger(["pg-sync", "--follow", "--json", "--pg", url, "--root", root], syncLines));
@@ -369,40 +346,25 @@ async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --
 
     const publications = trackPublications(root);
     const writers = Array.from({ length: LAG_WRITERS }, (_, w) =>
-      startWriter(root, `w${w}`, LAG_RATE / LAG_WRITERS, LAG_SECONDS),
+      startLagWriter(root, `w${w}`, LAG_RATE / LAG_WRITERS, LAG_SECONDS),
     );
     let writing = true;
     const totals = Promise.all(writers.map((w) => w.exited)).finally(() => {
       writing = false;
     });
-    const seen = new Map<string, number>();
-    const samples: number[] = [];
-    let drainUntil = Number.POSITIVE_INFINITY;
-    for (;;) {
-      const waiting = writers.flatMap((w) => w.appended).filter((a) => !seen.has(a.key));
-      if (!writing) drainUntil = Math.min(drainUntil, Date.now() + 60_000);
-      if (waiting.length === 0 && !writing) break;
-      if (Date.now() > drainUntil) break;
-      await publications.check(client);
-      if (waiting.length > 0) {
+    // Rows become visible only with a sync's commit, which also updates ledger_sync_state's row.
+    const { samples, unseen } = await pollVisible(writers, () => writing, {
+      version: () => syncVersion(client),
+      statuses: async (runs) => {
         const { rows } = await client.query<{ run_id: string; status: string }>(
           "SELECT run_id, status FROM ledger_runs WHERE run_id = ANY($1::text[])",
-          [[...new Set(waiting.map((a) => a.run))]],
+          [runs],
         );
-        const at = performance.timeOrigin + performance.now();
-        const status = new Map(rows.map((r) => [r.run_id, r.status]));
-        for (const a of waiting) {
-          const s = status.get(a.run);
-          if (s === undefined || (a.final && !FINAL.has(s))) continue;
-          seen.set(a.key, at);
-          samples.push(at - a.atMs);
-        }
-      }
-      await sleep(10);
-    }
+        return new Map(rows.map((r) => [r.run_id, r.status]));
+      },
+      onChange: () => publications.check(client),
+    });
     const events = (await totals).reduce((a, b) => a + b, 0);
-    const unseen = writers.flatMap((w) => w.appended).filter((a) => !seen.has(a.key)).length;
-    samples.sort((a, b) => a - b);
     const published = publications.stop();
     return {
       steps: syncSteps(syncLines),
@@ -472,5 +434,12 @@ function trackPublications(root: string) {
   };
 }
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+/** The version of `ledger_sync_state`'s row (its `xmin`), which every sync that wrote changes. */
+async function syncVersion(client: pg.Client): Promise<string> {
+  const { rows } = await client
+    .query<{ v: string }>("SELECT xmin::text AS v FROM ledger_sync_state")
+    .catch(() => ({ rows: [] }));
+  return rows[0]?.v ?? "";
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
