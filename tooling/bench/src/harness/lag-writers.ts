@@ -47,8 +47,9 @@ export function startLagWriter(root: string, prefix: string, rate: number, secon
       }
     }
   });
+  // "close", not "exit": only then has all of its stdout been read.
   const exited = new Promise<number>((resolve, reject) =>
-    proc.once("exit", (code) => (code === 0 ? resolve(events) : reject(new Error(`writer exited ${code}`)))),
+    proc.once("close", (code) => (code === 0 ? resolve(events) : reject(new Error(`writer exited ${code}`)))),
   );
   return { proc, appended, exited };
 }
@@ -104,9 +105,13 @@ export async function pollVisible(
       taken[i] = w.appended.length;
     });
     pending.push(...fresh);
-    if ((pending.length === 0 && !writing()) || Date.now() > drainUntil) break;
+    const done = (pending.length === 0 && !writing()) || Date.now() > drainUntil;
     // A change seen before an append was called cannot hold it: that append waits for the next.
-    const due = changed ? pending : fresh.filter((a) => a.calledMs <= versionSeenMs + CLOCK_MARGIN_MS);
+    const due = done
+      ? []
+      : changed
+        ? pending
+        : fresh.filter((a) => a.calledMs <= versionSeenMs + CLOCK_MARGIN_MS);
     if (due.length > 0) {
       const status = await probe.statuses([...new Set(due.map((a) => a.run))]);
       const at = wallMs();
@@ -120,6 +125,7 @@ export async function pollVisible(
       if (seen.size > 0) pending = pending.filter((a) => !seen.has(a.key));
     }
     if (changed) await probe.onChange?.();
+    if (done) break;
     await new Promise((r) => setTimeout(r, 10));
   }
   return { samples: samples.sort((a, b) => a - b), unseen: pending.length };
