@@ -17,7 +17,7 @@ export interface Appended {
 export interface LagWriter {
   proc: ChildProcess;
   appended: Appended[];
-  /** Resolves with the events appended, once the writer exits. */
+  /** Resolves with the events appended, once the writer has exited and its output is read. */
   exited: Promise<number>;
 }
 
@@ -54,6 +54,37 @@ export function startLagWriter(root: string, prefix: string, rate: number, secon
   return { proc, appended, exited };
 }
 
+/** `count` writer processes appending `rate` events/s in all, for `seconds`. */
+export interface LagLoad {
+  writers: LagWriter[];
+  /** Whether any writer is still running. */
+  writing(): boolean;
+  /** The events each writer appended, once all have exited. */
+  totals: Promise<number[]>;
+  /** Stops the writers still running: for a measurement that failed. */
+  stop(): void;
+}
+
+export function startLagLoad(root: string, count: number, rate: number, seconds: number): LagLoad {
+  const writers = Array.from({ length: count }, (_, w) =>
+    startLagWriter(root, `w${w}`, rate / count, seconds),
+  );
+  let writing = true;
+  const totals = Promise.all(writers.map((w) => w.exited)).finally(() => {
+    writing = false;
+  });
+  // Awaited once the poll ends; a writer failing during the poll must not be an unhandled rejection.
+  totals.catch(() => {});
+  return {
+    writers,
+    writing: () => writing,
+    totals,
+    stop() {
+      for (const w of writers) if (w.proc.exitCode === null) w.proc.kill("SIGTERM");
+    },
+  };
+}
+
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 /** What `pollVisible` asks of the store being measured. */
@@ -81,8 +112,7 @@ const CLOCK_MARGIN_MS = 5;
  * samples, sorted, and how many appends were never seen.
  */
 export async function pollVisible(
-  writers: LagWriter[],
-  writing: () => boolean,
+  { writers, writing }: LagLoad,
   probe: VisibilityProbe,
 ): Promise<{ samples: number[]; unseen: number }> {
   const taken = writers.map(() => 0);

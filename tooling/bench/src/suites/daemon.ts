@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listValue } from "@duckdb/node-api";
 import { openIndexReader } from "@ledger/indexer";
-import { type LagWriter, pollVisible, startLagWriter } from "../harness/lag-writers.js";
+import { type LagLoad, pollVisible, startLagLoad, startLagWriter } from "../harness/lag-writers.js";
 import { ledgerBin } from "../harness/serve.js";
 import { median, percentile } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
@@ -64,7 +64,7 @@ async function daemonLag(phases: boolean): Promise<LagRun> {
   const root = join(dir, "root");
   const reader = openIndexReader({ root });
   let running: ReturnType<typeof daemon> | undefined;
-  let writers: LagWriter[] = [];
+  let load: LagLoad | undefined;
   try {
     // A first run, so the log and the index exist before the load starts.
     await startLagWriter(root, "seed", 200, 0.2).exited;
@@ -84,19 +84,13 @@ async function daemonLag(phases: boolean): Promise<LagRun> {
     ) {
       if (Date.now() > deadline) throw new Error("the seed run never reached the index");
     }
-    writers = Array.from({ length: WRITERS }, (_, w) =>
-      startLagWriter(root, `w${w}`, RATE / WRITERS, SECONDS),
-    );
-    let writing = true;
-    const totals = Promise.all(writers.map((w) => w.exited)).finally(() => {
-      writing = false;
-    });
+    load = startLagLoad(root, WRITERS, RATE, SECONDS);
     // Readers see new rows only when a publication renames a new runs file in.
-    const { samples, unseen } = await pollVisible(writers, () => writing, {
+    const { samples, unseen } = await pollVisible(load, {
       version: () => publicationOf(root),
       statuses: statusOf,
     });
-    const events = (await totals).reduce((a, b) => a + b, 0);
+    const events = (await load.totals).reduce((a, b) => a + b, 0);
     running.proc.kill("SIGTERM");
     const output = await running.output;
     running = undefined;
@@ -106,7 +100,7 @@ async function daemonLag(phases: boolean): Promise<LagRun> {
   } finally {
     reader.close();
     // On a failure, writers still appending would outlive the suite.
-    for (const w of writers) if (w.proc.exitCode === null) w.proc.kill("SIGTERM");
+    load?.stop();
     if (running) {
       running.proc.kill("SIGTERM");
       await running.output;

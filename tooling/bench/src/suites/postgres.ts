@@ -8,7 +8,7 @@ import { writeLog } from "@ledger/indexer/test-support";
 import { openPgSync } from "@ledger/postgres";
 import { type PostgresServer, postgresBin, startPostgres } from "@ledger/postgres/test-support";
 import pg from "pg";
-import { pollVisible, startLagWriter } from "../harness/lag-writers.js";
+import { type LagLoad, pollVisible, startLagLoad, startLagWriter } from "../harness/lag-writers.js";
 import { ledgerBin, startServe } from "../harness/serve.js";
 import { latencyRow, median, percentile, timeEach } from "../harness/stats.js";
 import { printTable, type Row } from "../harness/table.js";
@@ -328,6 +328,8 @@ async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --
   const processes: ReturnType<typeof startLedger>[] = [];
   const syncLines: string[] = [];
   const client = new pg.Client({ connectionString: url });
+  let load: LagLoad | undefined;
+  let publications: ReturnType<typeof trackPublications> | undefined;
   try {
     // A first run, so the log exists for the daemon and the mirror has its tables and a checkpoint.
     await startLagWriter(root, "seed", 200, 0.2).exited;
@@ -344,16 +346,11 @@ async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --
       if (Date.now() > deadline) throw new Error(`${mode}: the seed run never reached PostgreSQL`);
     }
 
-    const publications = trackPublications(root);
-    const writers = Array.from({ length: LAG_WRITERS }, (_, w) =>
-      startLagWriter(root, `w${w}`, LAG_RATE / LAG_WRITERS, LAG_SECONDS),
-    );
-    let writing = true;
-    const totals = Promise.all(writers.map((w) => w.exited)).finally(() => {
-      writing = false;
-    });
+    const tracker = trackPublications(root);
+    publications = tracker;
+    load = startLagLoad(root, LAG_WRITERS, LAG_RATE, LAG_SECONDS);
     // Rows become visible only with a sync's commit, which also updates ledger_sync_state's row.
-    const { samples, unseen } = await pollVisible(writers, () => writing, {
+    const { samples, unseen } = await pollVisible(load, {
       version: () => syncVersion(client),
       statuses: async (runs) => {
         const { rows } = await client.query<{ run_id: string; status: string }>(
@@ -362,10 +359,11 @@ async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --
         );
         return new Map(rows.map((r) => [r.run_id, r.status]));
       },
-      onChange: () => publications.check(client),
+      onChange: () => tracker.check(client),
     });
-    const events = (await totals).reduce((a, b) => a + b, 0);
-    const published = publications.stop();
+    const events = (await load.totals).reduce((a, b) => a + b, 0);
+    const published = tracker.stop();
+    publications = undefined;
     return {
       steps: syncSteps(syncLines),
       eventsPerSecond: events / LAG_SECONDS,
@@ -376,6 +374,9 @@ async function syncLag(server: PostgresServer, mode: "daemon --pg" | "pg-sync --
       published: { count: published.length, p50: median(published), p99: percentile(published, 0.99) },
     };
   } finally {
+    // On a failure, writers still appending and the tracker's watcher would outlive the run.
+    load?.stop();
+    publications?.stop();
     await client.end().catch(() => {});
     for (const p of processes) p.proc.kill("SIGTERM");
     await Promise.all(processes.map((p) => p.exited));
